@@ -1,0 +1,1 @@
+"""Shared contracts of smallcap-etl: settings, universe, datasets, calendar, errors."""

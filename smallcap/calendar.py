@@ -1,0 +1,37 @@
+"""NYSE trading days from exchange_calendars, so holidays and weekends are never called gaps."""
+
+from datetime import date
+from functools import lru_cache
+
+import exchange_calendars as xcals
+import pandas as pd
+
+_EARLIEST = date(1990, 1, 2)
+
+
+@lru_cache(maxsize=1)
+def _nyse() -> xcals.ExchangeCalendar:
+    return xcals.get_calendar("XNYS", start=pd.Timestamp(_EARLIEST))
+
+
+def trading_days(start: date, end: date) -> list[date]:
+    """NYSE sessions in [start, end], both ends inclusive."""
+    if end < start:
+        return []
+    cal = _nyse()
+    lo = max(start, cal.first_session.date())
+    hi = min(end, cal.last_session.date())
+    if hi < lo:
+        return []
+    return list(cal.sessions_in_range(pd.Timestamp(lo), pd.Timestamp(hi)).date)
+
+
+def is_trading_day(day: date) -> bool:
+    return _nyse().is_session(pd.Timestamp(day))
+
+
+def trading_days_back(day: date, n: int) -> date:
+    """The session ``n`` sessions before ``day`` (``day`` itself when n == 0 and it is a session)."""
+    cal = _nyse()
+    ts = cal.date_to_session(pd.Timestamp(day), direction="previous")
+    return cal.session_offset(ts, -n).date()

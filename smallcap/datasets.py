@@ -1,0 +1,61 @@
+"""The four extracted datasets: their columns, keys and core tables, shared by every layer.
+
+Sources emit frames with exactly these columns; the loader and suites rely on them.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    table: str
+    key: tuple[str, ...]
+    columns: tuple[str, ...]
+    date_column: str
+
+    @property
+    def value_columns(self) -> tuple[str, ...]:
+        return tuple(c for c in self.columns if c not in self.key and c != "source")
+
+
+PRICES = Dataset(
+    name="prices",
+    table="core.prices_daily",
+    key=("ticker", "date"),
+    columns=(
+        "ticker", "date", "open", "high", "low", "close", "adj_close",
+        "volume", "dividends", "stock_splits", "source",
+    ),
+    date_column="date",
+)
+
+FUNDAMENTALS = Dataset(
+    name="fundamentals",
+    table="core.fundamentals_daily",
+    key=("ticker", "asof_date"),
+    columns=(
+        "ticker", "asof_date", "trailing_pe", "forward_pe", "price_to_book",
+        "price_to_sales", "price_to_cashflow", "median_market_cap", "total_assets",
+        "shares_outstanding", "nav_price", "dividend_yield", "earnings_growth_3y", "source",
+    ),
+    date_column="asof_date",
+)
+
+SECTOR_WEIGHTS = Dataset(
+    name="sector_weights",
+    table="core.fund_sector_weights",
+    key=("ticker", "asof_date", "sector"),
+    columns=("ticker", "asof_date", "sector", "weight", "source"),
+    date_column="asof_date",
+)
+
+RATES = Dataset(
+    name="rates",
+    table="core.rates_daily",
+    key=("series_id", "date"),
+    columns=("series_id", "date", "value", "source"),
+    date_column="date",
+)
+
+DATASETS: dict[str, Dataset] = {d.name: d for d in (PRICES, FUNDAMENTALS, SECTOR_WEIGHTS, RATES)}

@@ -1,0 +1,21 @@
+"""One small hierarchy so the CLI can turn any expected failure into one clear line."""
+
+
+class SmallcapError(Exception):
+    """Base class: an expected failure with a message a user can act on."""
+
+
+class ConfigError(SmallcapError):
+    """The universe file, settings or a command-line value is invalid."""
+
+
+class SourceError(SmallcapError):
+    """A source (Yahoo, FRED, sample) could not deliver a batch."""
+
+
+class DataQualityError(SmallcapError):
+    """A batch failed a batch-level check (empty, missing columns) and must not load."""
+
+
+class WarehouseError(SmallcapError):
+    """The warehouse refused an operation (mixed sources, lock held, bad query)."""

@@ -1,0 +1,65 @@
+"""The one module that reads the environment (and `.env`); everything else receives values."""
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from smallcap.universe import Universe, load_universe
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_UNIVERSE = Path(__file__).with_name("universe.toml")
+
+SourceName = Literal["live", "sample"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SMALLCAP_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    warehouse: Path | None = Field(
+        default=None, description="Warehouse file; default depends on the source."
+    )
+    universe_path: Path = Field(
+        default=DEFAULT_UNIVERSE, validation_alias=AliasChoices("SMALLCAP_UNIVERSE")
+    )
+    fred_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("FRED_API_KEY")
+    )
+    fred_secret_block: str | None = Field(
+        default=None, description="Prefect Secret block holding the FRED key."
+    )
+    fred_base_url: str = "https://api.stlouisfed.org/fred"
+    fred_timeout_seconds: float = 30.0
+    fred_requests_per_second: float = 2.0
+    yahoo_requests_per_minute: float = 30.0
+    yahoo_cache_dir: Path = PROJECT_ROOT / "warehouse" / "cache" / "yfinance"
+    source_concurrency: int = 2
+    max_failure_ratio: float = 0.5
+    price_overlap_days: int = 5
+    rate_overlap_days: int = 30
+    history_years: int = 3
+    task_runner: Literal["threads", "dask"] = "threads"
+    dask_address: str | None = None
+    notify_block: str | None = None
+    bi_storage_version: str = "v1.4.0"
+    lock_timeout_seconds: float = 60.0
+
+    def warehouse_for(self, source: SourceName) -> Path:
+        """The configured warehouse, or the per-source default inside `warehouse/`."""
+        if self.warehouse is not None:
+            return self.warehouse
+        name = "sample.duckdb" if source == "sample" else "market.duckdb"
+        return PROJECT_ROOT / "warehouse" / name
+
+    @cached_property
+    def universe(self) -> Universe:
+        return load_universe(self.universe_path)
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Fresh settings from the environment; overrides win (CLI flags)."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

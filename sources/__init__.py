@@ -1,0 +1,1 @@
+"""Extractors: Yahoo (yfinance), FRED (fredapi) and the offline sample source."""

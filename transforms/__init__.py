@@ -1,0 +1,1 @@
+"""SQL models (one select per file) and the runner that materialises them by layer."""

@@ -1,0 +1,1 @@
+"""DuckDB warehouse: migrations, connections and the idempotent loader."""
