@@ -1,0 +1,65 @@
+"""Per-key isolation and the circuit breaker, shared by every source.
+
+One ticker or series failing must not cost the others; most of them failing at once means a
+block or an outage, and then nothing should load.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from smallcap.errors import SourceError
+
+
+@dataclass(frozen=True)
+class KeyFailure:
+    dataset: str
+    key: str
+    error_class: str
+    message: str
+
+
+@dataclass
+class Extraction:
+    """Frames by dataset name (e.g. ``prices``), plus the keys that failed."""
+
+    frames: dict[str, pd.DataFrame]
+    failures: list[KeyFailure] = field(default_factory=list)
+    keys_attempted: int = 0
+
+
+def isolate(
+    dataset: str,
+    keys: Iterable[str],
+    fetch_one: Callable[[str], dict[str, pd.DataFrame]],
+    *,
+    max_failure_ratio: float,
+    scrub: Callable[[str], str] = str,
+) -> Extraction:
+    """Call ``fetch_one`` per key, collect failures, and trip when too many keys fail.
+
+    ``scrub`` cleans error text (e.g. removes an API key) before it is kept anywhere.
+    """
+    keys = list(keys)
+    parts: dict[str, list[pd.DataFrame]] = {}
+    failures: list[KeyFailure] = []
+    for key in keys:
+        try:
+            frames = fetch_one(key)
+        except Exception as exc:  # noqa: BLE001 - isolation is the point; the class is recorded
+            failures.append(KeyFailure(dataset, key, type(exc).__name__, scrub(str(exc))[:500]))
+            continue
+        for name, frame in frames.items():
+            parts.setdefault(name, []).append(frame)
+    if failures and len(failures) / len(keys) >= max_failure_ratio:
+        sample = "; ".join(f"{f.key}: {f.error_class}: {f.message}" for f in failures[:3])
+        raise SourceError(
+            f"{dataset}: {len(failures)} of {len(keys)} keys failed (circuit breaker at "
+            f"{max_failure_ratio:.0%}): looks like a block or an outage, nothing loaded. "
+            f"First errors: {sample}"
+        )
+    frames = {
+        name: pd.concat(chunks, ignore_index=True) for name, chunks in parts.items() if chunks
+    }
+    return Extraction(frames=frames, failures=failures, keys_attempted=len(keys))
