@@ -31,7 +31,7 @@ def is_trading_day(day: date) -> bool:
 
 
 def trading_days_back(day: date, n: int) -> date:
-    """The session ``n`` sessions before ``day`` (``day`` itself when n == 0 and it is a session)."""
+    """The session ``n`` sessions before ``day`` (or before the last session on or before it)."""
     cal = _nyse()
     ts = cal.date_to_session(pd.Timestamp(day), direction="previous")
     return cal.session_offset(ts, -n).date()

@@ -60,6 +60,11 @@ class Universe(BaseModel):
         return [(t, b) for b in BASKETS for t in getattr(self, b)]
 
 
+def _describe(error: dict) -> str:
+    where = ".".join(str(p) for p in error["loc"]) or "universe"
+    return f"{where}: {error['msg'].removeprefix('Value error, ')}"
+
+
 def load_universe(path: Path) -> Universe:
     """Read and validate a universe TOML; any invalid entry fails naming the file and the entry."""
     try:
@@ -78,8 +83,5 @@ def load_universe(path: Path) -> Universe:
             fred_series=raw.get("fred", {}).get("series", []),
         )
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'universe'}: {e['msg'].removeprefix('Value error, ')}"
-            for e in exc.errors()
-        )
+        problems = "; ".join(_describe(e) for e in exc.errors())
         raise ConfigError(f"universe file {path}: {problems}") from exc

@@ -1,0 +1,73 @@
+"""Materialise the SQL models layer by layer: staging and intermediate as views, marts as tables.
+
+All models are rebuilt in one transaction, so BI readers and a crash see either the previous
+marts or the new ones, never a mix.
+"""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+MODELS_DIR = Path(__file__).with_name("models")
+# (folder, schema, materialisation), in build order: a model reads only lower layers
+LAYERS: tuple[tuple[str, str, str], ...] = (
+    ("staging", "staging", "view"),
+    ("intermediate", "intermediate", "view"),
+    ("marts", "mart", "table"),
+)
+_GRAIN = re.compile(r"^-- grain: one row per \(.+\)$")
+
+
+@dataclass(frozen=True)
+class Model:
+    schema: str
+    name: str
+    materialized: str
+    sql: str
+
+    @property
+    def relation(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    relation: str
+    materialized: str
+    rows: int
+
+
+def discover_models(directory: Path = MODELS_DIR) -> list[Model]:
+    """Every model in build order; a model without a grain line is a bug, not a style nit."""
+    models = []
+    for folder, schema, materialized in LAYERS:
+        for path in sorted((directory / folder).glob("*.sql")):
+            sql = path.read_text()
+            if not _GRAIN.match(sql.splitlines()[0] if sql else ""):
+                raise ValueError(f"{path}: line 1 must declare the grain ('-- grain: ...')")
+            models.append(Model(schema, path.stem, materialized, sql.strip().rstrip(";")))
+    return models
+
+
+def run_models(con: duckdb.DuckDBPyConnection) -> list[ModelResult]:
+    """Rebuild every model atomically and report row counts of the tables."""
+    models = discover_models()
+    results = []
+    con.execute("begin transaction")
+    try:
+        for model in models:
+            kind = "view" if model.materialized == "view" else "table"
+            con.execute(f"create or replace {kind} {model.relation} as\n{model.sql}")
+            rows = (
+                con.execute(f"select count(*) from {model.relation}").fetchall()[0][0]
+                if kind == "table"
+                else 0
+            )
+            results.append(ModelResult(model.relation, kind, rows))
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return results

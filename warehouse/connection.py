@@ -1,0 +1,67 @@
+"""Opening the warehouse: one writer per file, so a held lock is waited for, then reported."""
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from smallcap.errors import WarehouseError
+from warehouse.migrations import apply_migrations
+
+log = logging.getLogger(__name__)
+
+
+def _is_lock_error(exc: duckdb.Error) -> bool:
+    text = str(exc).lower()
+    return "lock" in text and ("conflicting" in text or "could not set" in text)
+
+
+def open_warehouse(
+    path: Path | str, *, read_only: bool = False, lock_timeout: float = 60.0
+) -> duckdb.DuckDBPyConnection:
+    """Connect (creating and migrating the file for writers), waiting with backoff on a lock."""
+    path = Path(path)
+    if read_only and not path.exists():
+        raise WarehouseError(f"warehouse {path} does not exist yet: run `smallcap run` first")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + lock_timeout
+    delay = 0.2
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.Error as exc:
+            if not _is_lock_error(exc):
+                raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
+            if time.monotonic() + delay > deadline:
+                raise WarehouseError(
+                    f"warehouse {path} is locked by another process (a BI tool or another run) "
+                    f"after waiting {lock_timeout:.0f}s; close it or point BI tools at the "
+                    "published bi_database (see `smallcap status --json`)"
+                ) from exc
+            log.warning("warehouse %s is locked by another process; retrying in %.1fs", path, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+    if not read_only:
+        try:
+            apply_migrations(con)
+        except Exception:
+            con.close()
+            raise
+    return con
+
+
+@contextmanager
+def warehouse(
+    path: Path | str, *, read_only: bool = False, lock_timeout: float = 60.0
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One connection per task, always closed."""
+    con = open_warehouse(path, read_only=read_only, lock_timeout=lock_timeout)
+    try:
+        yield con
+    finally:
+        con.close()

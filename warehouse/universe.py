@@ -1,0 +1,20 @@
+"""Mirror the configured universe into the warehouse so SQL models know baskets and pairs."""
+
+import duckdb
+
+from smallcap.universe import Universe
+
+
+def sync_universe(con: duckdb.DuckDBPyConnection, universe: Universe) -> None:
+    """Replace core.universe_tickers and core.spread_pairs with the current configuration."""
+    con.execute("begin transaction")
+    try:
+        con.execute("delete from core.universe_tickers")
+        con.execute("delete from core.spread_pairs")
+        baskets = list({t: b for t, b in reversed(universe.basket_rows())}.items())
+        con.executemany("insert into core.universe_tickers values (?, ?)", baskets)
+        con.executemany("insert into core.spread_pairs values (?, ?)", universe.pairs)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
