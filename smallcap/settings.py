@@ -55,6 +55,15 @@ class Settings(BaseSettings):
         name = "sample.duckdb" if source == "sample" else "market.duckdb"
         return PROJECT_ROOT / "warehouse" / name
 
+    def warehouse_to_read(self) -> Path:
+        """For read commands: the configured file, else the live one if it exists, else sample."""
+        live = self.warehouse_for("live")
+        return live if self.warehouse is not None or live.exists() else self.warehouse_for("sample")
+
+    def bi_database_for(self, path: Path) -> Path:
+        """The read-only snapshot BI tools connect to, published after each successful run."""
+        return path.parent / "bi" / f"{path.stem}.duckdb"
+
     @cached_property
     def universe(self) -> Universe:
         return load_universe(self.universe_path)

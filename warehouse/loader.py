@@ -182,3 +182,20 @@ def load_batch(
         con.execute("drop view if exists staged")
         con.unregister("incoming")
     return LoadResult(dataset.name, len(valid), changed, rows_quarantined, revisions)
+
+
+def upsert_series_meta(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *, run_id: str) -> int:
+    """FRED series metadata: latest description wins, one row per series."""
+    if frame.empty:
+        return 0
+    con.register("series_meta_frame", frame)
+    try:
+        con.execute(
+            """insert or replace into core.series_meta
+               select series_id, title, units, frequency, last_updated, source, ?, now()
+               from series_meta_frame""",
+            [run_id],
+        )
+    finally:
+        con.unregister("series_meta_frame")
+    return len(frame)

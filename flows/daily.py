@@ -1,0 +1,143 @@
+"""The daily run: extract -> validate -> load -> transform -> audit, wired as Prefect tasks.
+
+Extraction and validation fan out on the task runner; loads stay sequential (one writer).
+"""
+
+import time
+import uuid
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from flows.secrets import fred_api_key
+from smallcap import pipeline
+from smallcap.errors import SmallcapError
+from smallcap.report import RunReport
+from smallcap.settings import Settings, get_settings
+from smallcap.version import code_version
+from sources import dispatch
+from sources.extraction import Extraction
+
+GROUPS = {
+    "prices": ("prices",),
+    "fundamentals": ("fundamentals", "sector_weights"),
+    "rates": ("rates",),
+}
+
+
+class RunFailed(SmallcapError):
+    """A dataset could not load; the report says which and why."""
+
+    def __init__(self, report: RunReport) -> None:
+        super().__init__("; ".join(report.errors))
+        self.report = report
+
+
+def new_york_today() -> date:
+    return datetime.now(ZoneInfo("America/New_York")).date()
+
+
+@task(name="prepare", cache_policy=NO_CACHE)
+def prepare_task(path: Path, source: str, run_date: date, settings: Settings) -> pipeline.Plan:
+    return pipeline.prepare(path, source=source, run_date=run_date, settings=settings)
+
+
+@task(name="extract", cache_policy=NO_CACHE, task_run_name="extract-{group}")
+def extract_task(
+    group: str, source: str, plan: pipeline.Plan, run_date: date, settings: Settings
+) -> Extraction:
+    windows = getattr(plan, group)
+    if not windows:
+        return Extraction(frames={})
+    if group == "prices":
+        return dispatch.extract_prices(source, windows, settings=settings)
+    if group == "fundamentals":
+        return dispatch.extract_fundamentals(source, windows, run_date=run_date, settings=settings)
+    key = fred_api_key(settings) if source != "sample" else None
+    return dispatch.extract_rates(source, windows, settings=settings, api_key=key)
+
+
+@task(name="validate", cache_policy=NO_CACHE, task_run_name="validate-{dataset}")
+def validate_task(dataset: str, extraction: Extraction, run_date: date):
+    return pipeline.validate(dataset, extraction, run_date=run_date)
+
+
+@task(name="load", cache_policy=NO_CACHE, task_run_name="load-{dataset}")
+def load_task(path, dataset, outcome, extraction, run_id, report, settings) -> None:
+    pipeline.load(
+        path, dataset, outcome, extraction, run_id=run_id, report=report, settings=settings
+    )
+    entry = report.dataset(dataset)
+    get_run_logger().info(
+        "%s: loaded %d rows (%d changed, %d revisions), quarantined %d, %d keys failed",
+        dataset,
+        entry.rows_loaded,
+        entry.rows_changed,
+        entry.revisions,
+        entry.rows_quarantined,
+        entry.keys_failed,
+    )
+
+
+@task(name="transform", cache_policy=NO_CACHE)
+def transform_task(path: Path, report: RunReport, settings: Settings) -> None:
+    for model in pipeline.transform(path, report=report, settings=settings):
+        get_run_logger().info(
+            "built %s %s (%d rows)", model.materialized, model.relation, model.rows
+        )
+
+
+@flow(name="daily-etl")
+def daily_etl(
+    run_date: date | None = None, source: str = "live", warehouse: str | None = None
+) -> RunReport:
+    """One trading day's run; re-running it the same day changes nothing but the ledger."""
+    settings = get_settings(warehouse=warehouse)
+    run_date = run_date or new_york_today()
+    path = settings.warehouse_for("sample" if source == "sample" else "live")
+    run_id = str(flow_run.get_id() or uuid.uuid4())
+    report = RunReport(run_id=run_id, source=source, run_date=run_date, warehouse=str(path))
+    stages: dict[str, float] = {}
+    clock = time.monotonic()
+    plan = prepare_task(path, source, run_date, settings)
+    pipeline.start_ledger(
+        path,
+        run_id=run_id,
+        flow="daily-etl",
+        source=source,
+        run_date=run_date,
+        parameters={"run_date": str(run_date), "source": source, "warehouse": str(path)},
+        code_version=code_version(),
+        settings=settings,
+    )
+    report.notes += plan.notes
+    extractions = {g: extract_task.submit(g, source, plan, run_date, settings) for g in GROUPS}
+    for group, future in extractions.items():
+        try:
+            extraction = future.result()
+        except Exception as exc:
+            for dataset in GROUPS[group]:
+                report.dataset(dataset).fail(exc)
+            continue
+        outcomes = {d: validate_task.submit(d, extraction, run_date) for d in GROUPS[group]}
+        for dataset, outcome in outcomes.items():
+            try:
+                load_task(path, dataset, outcome.result(), extraction, run_id, report, settings)
+            except SmallcapError as exc:
+                report.dataset(dataset).fail(exc)
+    stages["extract_validate_load"] = time.monotonic() - clock
+    clock = time.monotonic()
+    transform_task(path, report, settings)
+    stages["transform"] = time.monotonic() - clock
+    pipeline.finish_ledger(path, report=report, stage_seconds=stages, settings=settings)
+    create_markdown_artifact(
+        key="smallcap-run", markdown=report.to_markdown(), description="smallcap daily run"
+    )
+    if report.status == "failed":
+        raise RunFailed(report)
+    return report

@@ -1,0 +1,184 @@
+"""`smallcap`: run the pipeline, inspect and query the warehouse; errors are one clear line."""
+
+import json
+import os
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from smallcap.errors import SmallcapError
+from smallcap.settings import get_settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+out = Console()
+err = Console(stderr=True)
+
+WarehouseOpt = Annotated[
+    Path | None, typer.Option("--warehouse", help="Warehouse file (default from settings).")
+]
+
+
+def _quiet_prefect() -> None:
+    """Telemetry off, our loggers in Prefect's log stream; set before prefect is imported."""
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "sources,warehouse,expectations")
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+def _parse_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(f"--date {value!r} is not a date (YYYY-MM-DD)")
+    return None
+
+
+def _print_table(title: str, columns: list[str], rows: list[tuple]) -> None:
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    out.print(table)
+
+
+@app.command()
+def run(
+    sample: Annotated[
+        bool, typer.Option("--sample", help="Use the offline sample source.")
+    ] = False,
+    run_date: Annotated[str | None, typer.Option("--date", help="Run date YYYY-MM-DD.")] = None,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Run the daily flow once (extract, validate, load, transform) and print a summary."""
+    day = _parse_date(run_date)
+    _quiet_prefect()
+    from flows.daily import RunFailed, daily_etl
+
+    source = "sample" if sample else "live"
+    try:
+        report = daily_etl(
+            run_date=day, source=source, warehouse=str(warehouse) if warehouse else None
+        )
+    except RunFailed as exc:
+        _print_report(exc.report)
+        _fail(str(exc))
+    except SmallcapError as exc:
+        _fail(str(exc))
+    _print_report(report)
+
+
+def _print_report(report) -> None:
+    rows = [
+        (
+            d.dataset,
+            d.rows_extracted,
+            d.rows_loaded,
+            d.rows_changed,
+            d.rows_quarantined,
+            d.revisions,
+            d.keys_failed,
+        )
+        for d in report.datasets.values()
+    ]
+    _print_table(
+        f"run {report.run_date} ({report.source}) -> {report.warehouse}: {report.status}",
+        ["dataset", "extracted", "loaded", "changed", "quarantined", "revisions", "keys failed"],
+        rows,
+    )
+    if report.latest_discounts:
+        _print_table(
+            "latest P/E discount of small vs large caps",
+            ["pair", "date", "discount", "z-score (252d)"],
+            [
+                (f"{s}/{lg}", d, f"{disc:.1%}", None if z is None else f"{z:.2f}")
+                for s, lg, d, disc, z in report.latest_discounts
+            ],
+        )
+    for note in report.notes:
+        out.print(f"note: {note}")
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Recent runs, and per dataset and key the last loaded date and any gaps."""
+    from warehouse.connection import warehouse as connect
+    from warehouse.status import key_ranges, price_gaps, recent_runs
+
+    settings = get_settings(warehouse=warehouse)
+    path = settings.warehouse_to_read()
+    try:
+        with connect(path, read_only=True, lock_timeout=settings.lock_timeout_seconds) as con:
+            runs = recent_runs(con)
+            ranges = key_ranges(con)
+            gaps = price_gaps(con, date.today())
+    except SmallcapError as exc:
+        _fail(str(exc))
+    for entry in ranges["prices"]:
+        entry["gaps"] = gaps.get(entry["key"], [])
+    doc = {
+        "warehouse": str(path),
+        "bi_database": str(settings.bi_database_for(path)),
+        "runs": runs,
+        "datasets": ranges,
+    }
+    if as_json:
+        typer.echo(json.dumps(doc, default=_json_default, indent=2))
+        return
+    _print_table(
+        f"recent runs in {path}",
+        ["run_id", "source", "run_date", "status", "message"],
+        [(r["run_id"][:8], r["source"], r["run_date"], r["status"], r["message"]) for r in runs],
+    )
+    for name, entries in ranges.items():
+        _print_table(
+            f"{name}: latest dates",
+            ["key", "first", "last", "rows", "gaps"],
+            [
+                (e["key"], e["first_date"], e["last_date"], e["rows"], len(e.get("gaps", [])))
+                for e in entries
+            ],
+        )
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="A read-only SQL query.")],
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Run a read-only query against the warehouse and print the result."""
+    from warehouse.connection import warehouse as connect
+
+    settings = get_settings(warehouse=warehouse)
+    path = settings.warehouse_to_read()
+    try:
+        with connect(path, read_only=True, lock_timeout=settings.lock_timeout_seconds) as con:
+            cur = con.execute(query)
+            columns = [d[0] for d in cur.description or []]
+            rows = cur.fetchall()
+    except SmallcapError as exc:
+        _fail(str(exc))
+    except duckdb.Error as exc:
+        _fail(f"query failed: {str(exc).splitlines()[0]}")
+    _print_table("", columns, rows)

@@ -1,0 +1,180 @@
+"""The daily run's steps as plain functions; `flows/` only decides their order and concurrency.
+
+Every step that writes opens its own connection (DuckDB allows one writer per file) and closes it.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from expectations.runner import ValidationOutcome, validate_batch
+from smallcap.calendar import trading_days, trading_days_back
+from smallcap.datasets import DATASETS, RATES
+from smallcap.report import RunReport
+from smallcap.settings import Settings
+from sources.extraction import Extraction
+from transforms.runner import ModelResult, run_models
+from warehouse import audit
+from warehouse.connection import warehouse
+from warehouse.loader import claim_source_kind, load_batch, source_kind, upsert_series_meta
+from warehouse.universe import sync_universe
+from warehouse.watermarks import plan_windows, watermarks
+
+Windows = dict[str, tuple[date, date]]
+
+
+@dataclass
+class Plan:
+    """Per-key fetch windows for each extraction group; empty means nothing to fetch."""
+
+    prices: Windows = field(default_factory=dict)
+    fundamentals: Windows = field(default_factory=dict)
+    rates: Windows = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def history_start(run_date: date, years: int) -> date:
+    return (pd.Timestamp(run_date) - pd.DateOffset(years=years)).date()
+
+
+def prepare(path: Path, *, source: str, run_date: date, settings: Settings) -> Plan:
+    """Create or migrate the warehouse, refuse a mix of sample and live data, mirror the
+    universe, and plan each key's window."""
+    universe = settings.universe
+    start = history_start(run_date, settings.history_years)
+    with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
+        claim_source_kind(con, source_kind(source))
+        sync_universe(con, universe)
+        marks = {
+            name: watermarks(con, DATASETS[name]) for name in ("prices", "fundamentals", "rates")
+        }
+    plan = Plan()
+    plan.rates = plan_windows(
+        universe.fred_series,
+        marks["rates"],
+        run_date=run_date,
+        history_start=start,
+        overlap_start=lambda d: d - timedelta(days=settings.rate_overlap_days),
+    )
+    if not trading_days(run_date, run_date):
+        plan.notes.append(f"market closed on {run_date}: prices and fundamentals skipped")
+        return plan
+    back = lambda d: trading_days_back(d, settings.price_overlap_days)  # noqa: E731
+    plan.prices = plan_windows(
+        universe.tickers,
+        marks["prices"],
+        run_date=run_date,
+        history_start=start,
+        overlap_start=back,
+    )
+    plan.fundamentals = plan_windows(
+        universe.funds,
+        marks["fundamentals"],
+        run_date=run_date,
+        history_start=start,
+        overlap_start=back,
+    )
+    return plan
+
+
+def start_ledger(
+    path: Path,
+    *,
+    run_id: str,
+    flow: str,
+    source: str,
+    run_date: date,
+    parameters: dict[str, Any],
+    code_version: str | None,
+    settings: Settings,
+) -> None:
+    with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
+        audit.start_run(
+            con,
+            run_id=run_id,
+            flow=flow,
+            source=source,
+            run_date=run_date,
+            parameters=parameters,
+            code_version=code_version,
+        )
+
+
+def validate(dataset: str, extraction: Extraction, *, run_date: date) -> ValidationOutcome:
+    frame = extraction.frames.get(dataset, pd.DataFrame(columns=list(DATASETS[dataset].columns)))
+    return validate_batch(DATASETS[dataset], frame, run_date=run_date, expect_rows=False)
+
+
+def load(
+    path: Path,
+    dataset: str,
+    outcome: ValidationOutcome,
+    extraction: Extraction,
+    *,
+    run_id: str,
+    report: RunReport,
+    settings: Settings,
+) -> None:
+    """Load one dataset atomically and count it in the report."""
+    with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
+        result = load_batch(
+            con,
+            DATASETS[dataset],
+            outcome.valid,
+            outcome.quarantined,
+            run_id=run_id,
+            validations=outcome.results,
+        )
+        failures = [f for f in extraction.failures if f.dataset == dataset]
+        audit.record_failures(con, run_id=run_id, failures=failures)
+        if dataset == RATES.name and "series_meta" in extraction.frames:
+            upsert_series_meta(con, extraction.frames["series_meta"], run_id=run_id)
+    entry = report.dataset(dataset)
+    entry.rows_extracted = len(outcome.valid) + len(outcome.quarantined)
+    entry.rows_loaded = result.rows_loaded
+    entry.rows_changed = result.rows_changed
+    entry.rows_quarantined = result.rows_quarantined
+    entry.revisions = result.revisions
+    entry.keys_failed = len({f.key for f in failures})
+
+
+def transform(path: Path, *, report: RunReport, settings: Settings) -> list[ModelResult]:
+    """Rebuild the marts and note the latest P/E discount per pair for the summary."""
+    with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
+        results = run_models(con)
+        report.latest_discounts = con.execute(
+            """select small_ticker, large_ticker, date, discount_pct, discount_zscore_252d
+               from mart.pe_spread_daily
+               qualify row_number() over (
+                   partition by small_ticker, large_ticker order by date desc) = 1
+               order by small_ticker, large_ticker"""
+        ).fetchall()
+    return results
+
+
+def finish_ledger(
+    path: Path, *, report: RunReport, stage_seconds: dict[str, float], settings: Settings
+) -> None:
+    with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
+        audit.record_failures(con, run_id=report.run_id, failures=report.dataset_failures())
+        for entry in report.datasets.values():
+            audit.record_dataset(
+                con,
+                run_id=report.run_id,
+                dataset=entry.dataset,
+                rows_extracted=entry.rows_extracted,
+                rows_loaded=entry.rows_loaded,
+                rows_quarantined=entry.rows_quarantined,
+                keys_failed=entry.keys_failed,
+            )
+        message = "; ".join(report.errors + report.notes) or None
+        audit.finish_run(
+            con,
+            run_id=report.run_id,
+            status=report.status,
+            message=message,
+            stage_seconds=stage_seconds,
+        )

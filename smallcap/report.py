@@ -1,0 +1,83 @@
+"""What a run did, in one object: the CLI prints it, the flow publishes it, the ledger stores it."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sources.extraction import KeyFailure
+
+
+@dataclass
+class DatasetReport:
+    dataset: str
+    rows_extracted: int = 0
+    rows_loaded: int = 0
+    rows_changed: int = 0
+    rows_quarantined: int = 0
+    revisions: int = 0
+    keys_failed: int = 0
+    error: str | None = None
+    error_class: str | None = None
+
+    def fail(self, exc: BaseException) -> None:
+        """The whole dataset failed (breaker tripped, key missing, warehouse refused)."""
+        self.error = str(exc)
+        self.error_class = type(exc).__name__
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    source: str
+    run_date: date
+    warehouse: str
+    datasets: dict[str, DatasetReport] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    latest_discounts: list[tuple[str, str, date, float, float | None]] = field(default_factory=list)
+
+    def dataset(self, name: str) -> DatasetReport:
+        return self.datasets.setdefault(name, DatasetReport(name))
+
+    def dataset_failures(self) -> list[KeyFailure]:
+        """Whole-dataset failures as ledger rows; '*' stands for every key."""
+        return [
+            KeyFailure(d.dataset, "*", d.error_class or "Error", d.error)
+            for d in self.datasets.values()
+            if d.error
+        ]
+
+    @property
+    def errors(self) -> list[str]:
+        return [f"{d.dataset}: {d.error}" for d in self.datasets.values() if d.error]
+
+    @property
+    def status(self) -> str:
+        """failed: a whole dataset could not load; partial: some keys failed; else success."""
+        if self.errors:
+            return "failed"
+        if any(d.keys_failed for d in self.datasets.values()):
+            return "partial"
+        return "success"
+
+    def to_markdown(self) -> str:
+        lines = [
+            f"# smallcap run {self.run_date} ({self.source}): {self.status}",
+            "",
+            f"Warehouse: `{self.warehouse}`; run id `{self.run_id}`",
+            "",
+            "| dataset | extracted | loaded | changed | quarantined | revisions | keys failed |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {d.dataset} | {d.rows_extracted} | {d.rows_loaded} | {d.rows_changed} "
+            f"| {d.rows_quarantined} | {d.revisions} | {d.keys_failed} |"
+            for d in self.datasets.values()
+        ]
+        if self.latest_discounts:
+            lines += ["", "| pair | date | P/E discount | z-score (252d) |", "|---|---|---:|---:|"]
+            lines += [
+                f"| {s}/{lg} | {d} | {disc:.1%} | {'' if z is None else f'{z:.2f}'} |"
+                for s, lg, d, disc, z in self.latest_discounts
+            ]
+        lines += [f"- {note}" for note in self.notes]
+        lines += [f"- **error** {error}" for error in self.errors]
+        return "\n".join(lines)
