@@ -1,0 +1,136 @@
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from smallcap.datasets import PRICES, RATES
+from smallcap.errors import WarehouseError
+from warehouse.loader import load_batch
+
+
+def _prices(**changes) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "ticker": ["IWM", "IWM", "SPY"],
+            "date": pd.to_datetime(["2025-01-02", "2025-01-03", "2025-01-02"]).astype(
+                "datetime64[ns]"
+            ),
+            "open": [220.0, 221.0, 590.0],
+            "high": [222.0, 223.0, 595.0],
+            "low": [219.0, 220.0, 588.0],
+            "close": [221.0, 222.5, 591.0],
+            "adj_close": [220.5, 222.5, 589.0],
+            "volume": [1_000_000, 1_200_000, 5_000_000],
+            "dividends": [0.0, 0.0, 0.0],
+            "stock_splits": [0.0, 0.0, 0.0],
+            "source": ["sample"] * 3,
+        }
+    )
+    for column, value in changes.items():
+        frame[column] = value
+    return frame
+
+
+def _none(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.iloc[:0].assign(reason=pd.Series(dtype=str))
+
+
+def _snapshot(con) -> list[tuple]:
+    return con.execute(
+        "select ticker, date, close, adj_close, run_id, loaded_at from core.prices_daily "
+        "order by ticker, date"
+    ).fetchall()
+
+
+def test_upsert_twice_changes_nothing_and_keeps_first_run_id(con):
+    load_batch(con, PRICES, _prices(), _none(_prices()), run_id="r1")
+    before = _snapshot(con)
+
+    result = load_batch(con, PRICES, _prices(), _none(_prices()), run_id="r2")
+
+    assert result.rows_changed == 0
+    assert _snapshot(con) == before
+    assert {row[4] for row in before} == {"r1"}
+
+
+def test_changed_past_value_updates_core_and_records_a_revision(con):
+    load_batch(con, PRICES, _prices(), _none(_prices()), run_id="r1")
+    revised = _prices()
+    revised.loc[0, "adj_close"] = 219.75
+
+    result = load_batch(con, PRICES, revised, _none(revised), run_id="r2")
+
+    assert (result.rows_changed, result.revisions) == (1, 1)
+    assert con.execute(
+        'select dataset, key, date::varchar, "column", old_value, new_value, run_id '
+        "from audit.revisions"
+    ).fetchall() == [("prices", "IWM", "2025-01-02", "adj_close", 220.5, 219.75, "r2")]
+    assert con.execute(
+        "select adj_close, run_id from core.prices_daily where ticker = 'IWM' "
+        "and date = '2025-01-02'"
+    ).fetchall() == [(219.75, "r2")]
+
+
+def test_bad_rows_land_in_quarantine_with_reason_and_run_id(con):
+    bad = _prices().iloc[:1].assign(close=-1.0, reason="expect_column_values_to_be_between(close)")
+
+    result = load_batch(con, PRICES, _prices().iloc[1:], bad, run_id="r1")
+
+    assert result.rows_quarantined == 1
+    assert con.execute(
+        "select ticker, close, reason, run_id from quarantine.prices"
+    ).fetchall() == [("IWM", -1.0, "expect_column_values_to_be_between(close)", "r1")]
+    assert con.execute("select count(*) from core.prices_daily").fetchall() == [(2,)]
+
+
+def test_validation_results_are_recorded_with_the_load(con):
+    results = [
+        SimpleNamespace(
+            suite="core.prices_daily", expectation="e1", success=False, unexpected_count=3
+        )
+    ]
+
+    load_batch(con, PRICES, _prices(), _none(_prices()), run_id="r1", validations=results)
+
+    assert con.execute(
+        "select run_id, dataset, suite, expectation, success, unexpected_count "
+        "from audit.validations"
+    ).fetchall() == [("r1", "prices", "core.prices_daily", "e1", False, 3)]
+
+
+def test_sample_warehouse_refuses_live_rows(con):
+    load_batch(con, PRICES, _prices(), _none(_prices()), run_id="r1")
+
+    live = _prices(source="yahoo")
+    with pytest.raises(WarehouseError, match="holds sample data and refuses live rows"):
+        load_batch(con, PRICES, live, _none(live), run_id="r2")
+
+    assert con.execute("select distinct source from core.prices_daily").fetchall() == [("sample",)]
+
+
+def test_live_warehouse_refuses_sample_rows(con):
+    rates = pd.DataFrame(
+        {
+            "series_id": ["DFF"],
+            "date": pd.to_datetime(["2025-01-02"]),
+            "value": [4.33],
+            "source": ["fred"],
+        }
+    )
+    load_batch(con, RATES, rates, _none(rates), run_id="r1")
+
+    with pytest.raises(WarehouseError, match="holds live data and refuses sample rows"):
+        load_batch(con, PRICES, _prices(), _none(_prices()), run_id="r2")
+
+
+def test_failed_load_leaves_nothing_half_written(con):
+    load_batch(con, PRICES, _prices(), _none(_prices()), run_id="r1")
+    broken = _prices(close=[1.0, 2.0, None])  # NOT NULL violation after the first rows merge
+    bad = _prices().iloc[:1].assign(reason="x")
+
+    with pytest.raises(Exception, match=r"(?i)not null|constraint"):
+        load_batch(con, PRICES, broken, bad, run_id="r2")
+
+    assert con.execute("select count(*) from quarantine.prices").fetchall() == [(0,)]
+    assert con.execute("select max(close) from core.prices_daily").fetchall() == [(591.0,)]
+    assert con.execute("select count(*) from audit.revisions").fetchall() == [(0,)]
