@@ -1,0 +1,276 @@
+"""FRED rates through fredapi, with a timeout, retries and an API key that never leaks.
+
+fredapi 0.5 reads XML with ``urllib.request.urlopen`` and no timeout, and appends the key to
+the URL, so an ``HTTPError`` (and its traceback) carries the key. ``_TimedFred`` replaces its one
+fetch helper: same URL and XML parsing, plus a per-request timeout, the rate limit, and errors
+rebuilt from status code and FRED's own message, raised ``from None`` and scrubbed.
+
+Mapping (FRED -> column):
+    observation ``date``           -> rates.date (datetime64[ns], midnight)
+    observation ``value`` ('.')    -> rates.value (float; '.' = no observation -> NULL)
+    series ``id/title/units/frequency/last_updated`` -> series_meta.* (last_updated in UTC)
+"""
+
+from __future__ import annotations
+
+import http.client
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from typing import TypeVar
+from urllib.error import HTTPError, URLError
+from urllib.parse import quote, quote_plus
+from urllib.request import urlopen
+
+import pandas as pd
+from fredapi import Fred
+from pydantic import SecretStr
+
+from smallcap.datasets import RATES
+from smallcap.errors import SourceError
+from smallcap.settings import Settings
+from sources.extraction import Extraction, isolate
+from sources.retry import (
+    PermanentSourceError,
+    RateLimiter,
+    RetryPolicy,
+    TransientSourceError,
+    shared_limiter,
+    with_retries,
+)
+
+SOURCE = "fred"
+DEFAULT_BASE_URL = "https://api.stlouisfed.org/fred"
+KEY_HELP = "https://fred.stlouisfed.org/docs/api/api_key.html"
+SERIES_META_COLUMNS = ("series_id", "title", "units", "frequency", "last_updated", "source")
+
+ApiKey = str | SecretStr
+T = TypeVar("T")
+
+
+def scrub(text: str, key: ApiKey | None) -> str:
+    """``text`` with every occurrence of the key (plain or URL-quoted) replaced by ``***``."""
+    secret = key.get_secret_value() if isinstance(key, SecretStr) else key
+    if not secret:
+        return text
+    for form in sorted({secret, quote(secret), quote_plus(secret)}, key=len, reverse=True):
+        text = text.replace(form, "***")
+    return text
+
+
+def missing_key_error() -> SourceError:
+    return SourceError(
+        "FRED: no API key. Set FRED_API_KEY in the environment or .env (or configure "
+        f"SMALLCAP_FRED_SECRET_BLOCK for a Prefect Secret block); get a free key at {KEY_HELP}"
+    )
+
+
+def resolve_fred_key(settings: Settings) -> SecretStr:
+    """The FRED key from settings (env/.env). The flow tries its Secret block before this."""
+    key = settings.fred_api_key
+    if key is None or not key.get_secret_value().strip():
+        raise missing_key_error()
+    return key
+
+
+class _TimedFred(Fred):
+    """fredapi with a timeout, a rate limit and key-free, classified errors.
+
+    The key is held as a SecretStr and unwrapped only inline, so no frame local or attribute
+    repr shows it; errors are raised outside the ``except`` so no ``__context__`` keeps the
+    original (key-bearing) exception.
+    """
+
+    def __init__(
+        self, api_key: SecretStr, root_url: str, timeout: float, limiter: RateLimiter | None
+    ) -> None:
+        super().__init__(api_key="***")  # fredapi insists on a key; ours stays in _secret
+        self._secret = api_key
+        self.root_url = root_url.rstrip("/")
+        self._timeout = timeout
+        self._limiter = limiter
+
+    def _Fred__fetch_data(self, url: str) -> ET.Element:  # replaces fredapi's private helper
+        if self._limiter is not None:
+            self._limiter.acquire()
+        error: SourceError
+        try:
+            with urlopen(
+                url + "&api_key=" + self._secret.get_secret_value(), timeout=self._timeout
+            ) as response:
+                return ET.fromstring(response.read())
+        except HTTPError as exc:
+            error = _http_error(exc.code, exc.read())
+        except ET.ParseError as exc:
+            error = TransientSourceError(f"malformed XML from FRED ({exc})")
+        except (TimeoutError, URLError, http.client.HTTPException, ConnectionError) as exc:
+            reason = exc.reason if isinstance(exc, URLError) else exc
+            error = TransientSourceError(
+                f"network error ({type(reason).__name__}: {reason}); timeout {self._timeout}s"
+            )
+        raise error
+
+
+def _http_error(status: int, body: bytes) -> SourceError:
+    try:
+        message = ET.fromstring(body).get("message") or ""
+    except ET.ParseError:
+        message = ""
+    text = f"HTTP {status} {message}".strip()
+    if status == 429 or status >= 500:
+        return TransientSourceError(text)
+    if "api_key" in message:
+        text += f" (check FRED_API_KEY; see {KEY_HELP})"
+    return PermanentSourceError(text)
+
+
+def _secret(api_key: ApiKey | None) -> SecretStr:
+    secret = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
+    if not secret or not secret.strip():
+        raise missing_key_error()
+    return SecretStr(secret.strip())
+
+
+def _client(
+    api_key: ApiKey | None, base_url: str | None, timeout: float, limiter: RateLimiter | None
+) -> _TimedFred:
+    return _TimedFred(_secret(api_key), base_url or DEFAULT_BASE_URL, timeout, limiter)
+
+
+def _call(fn: Callable[[], T], what: str, key: SecretStr) -> T:
+    """Run one fredapi call; any error comes out as a scrubbed SourceError naming ``what``.
+
+    The new error is raised outside the ``except`` so it chains to nothing.
+    """
+    error: SourceError
+    try:
+        return fn()
+    except SourceError as exc:
+        error = type(exc)(scrub(f"FRED {what}: {exc}", key))
+    except Exception as exc:  # fredapi raises bare ValueError/KeyError on bad data
+        error = PermanentSourceError(
+            scrub(f"FRED {what}: unexpected response ({type(exc).__name__}: {exc})", key)
+        )
+    raise error
+
+
+def normalize_series(series_id: str, observations: pd.Series) -> pd.DataFrame:
+    """fredapi's date-indexed Series -> rows of RATES (NaN stays NULL, never 0)."""
+    dates = pd.to_datetime(pd.Index(observations.index)).as_unit("ns")
+    frame = pd.DataFrame(
+        {
+            "series_id": series_id,
+            "date": dates.normalize(),
+            "value": pd.to_numeric(observations.to_numpy(), errors="coerce").astype("float64"),
+            "source": SOURCE,
+        }
+    )
+    return frame.loc[:, list(RATES.columns)].sort_values("date", ignore_index=True)
+
+
+def normalize_series_info(info: pd.Series) -> pd.DataFrame:
+    """fredapi's series-info Series -> one row for core.series_meta."""
+    updated = pd.to_datetime(info.get("last_updated"), utc=True, errors="coerce")
+    row = {
+        "series_id": info.get("id"),
+        "title": info.get("title"),
+        "units": info.get("units"),
+        "frequency": info.get("frequency"),
+        "last_updated": updated.tz_convert(None) if pd.notna(updated) else pd.NaT,
+        "source": SOURCE,
+    }
+    frame = pd.DataFrame([row], columns=list(SERIES_META_COLUMNS))
+    frame["last_updated"] = pd.to_datetime(frame["last_updated"]).astype("datetime64[ns]")
+    return frame
+
+
+def fetch_series(
+    series_ids: Iterable[str],
+    start: date,
+    end: date,
+    *,
+    api_key: ApiKey | None,
+    base_url: str | None = None,
+    timeout: float = 30.0,
+    retry: RetryPolicy | None = None,
+    limiter: RateLimiter | None = None,
+) -> pd.DataFrame:
+    """Observations for [start, end] (inclusive) per series, columns exactly RATES.columns."""
+    key = _secret(api_key)
+    fred = _client(key, base_url, timeout, limiter)
+    policy = retry or RetryPolicy()
+    frames = []
+    for series_id in series_ids:
+        what = f"{series_id} {start}..{end}"
+
+        def observations(sid: str = series_id, what: str = what) -> pd.Series:
+            return _call(lambda: fred.get_series(sid, start, end), what, key)
+
+        series = with_retries(observations, policy=policy, what=f"FRED {what}")
+        frames.append(normalize_series(series_id, series))
+    if not frames:
+        return pd.DataFrame(columns=list(RATES.columns))
+    return pd.concat(frames, ignore_index=True)
+
+
+def fetch_series_meta(
+    series_ids: Iterable[str],
+    *,
+    api_key: ApiKey | None,
+    base_url: str | None = None,
+    timeout: float = 30.0,
+    retry: RetryPolicy | None = None,
+    limiter: RateLimiter | None = None,
+) -> pd.DataFrame:
+    """Title, units, frequency and last update per series (for core.series_meta)."""
+    key = _secret(api_key)
+    fred = _client(key, base_url, timeout, limiter)
+    policy = retry or RetryPolicy()
+    frames = []
+    for series_id in series_ids:
+
+        def info(sid: str = series_id) -> pd.Series:
+            return _call(lambda: fred.get_series_info(sid), f"{sid} info", key)
+
+        frames.append(
+            normalize_series_info(with_retries(info, policy=policy, what=f"FRED {series_id} info"))
+        )
+    if not frames:
+        return pd.DataFrame(columns=list(SERIES_META_COLUMNS))
+    return pd.concat(frames, ignore_index=True)
+
+
+def extract_rates(
+    windows: Mapping[str, tuple[date, date]],
+    *,
+    api_key: ApiKey | None,
+    settings: Settings | None = None,
+    retry: RetryPolicy | None = None,
+) -> Extraction:
+    """Rates and series metadata, isolated per series; the breaker trips on mass failure."""
+    settings = settings or Settings()
+    key = _secret(api_key)
+    options = {
+        "base_url": settings.fred_base_url,
+        "timeout": settings.fred_timeout_seconds,
+        "retry": retry or RetryPolicy.from_settings(settings),
+        "limiter": shared_limiter(SOURCE, settings.fred_requests_per_second),
+    }
+
+    def fetch_one(series_id: str) -> dict[str, pd.DataFrame]:
+        start, end = windows[series_id]
+        return {
+            "rates": fetch_series([series_id], start, end, api_key=key, **options),  # type: ignore[arg-type]
+            "series_meta": fetch_series_meta([series_id], api_key=key, **options),  # type: ignore[arg-type]
+        }
+
+    extraction = isolate(
+        "rates",
+        windows.keys(),
+        fetch_one,
+        max_failure_ratio=settings.max_failure_ratio,
+        scrub=lambda text: scrub(text, key),
+    )
+    extraction.frames.setdefault("rates", pd.DataFrame(columns=list(RATES.columns)))
+    extraction.frames.setdefault("series_meta", pd.DataFrame(columns=list(SERIES_META_COLUMNS)))
+    return extraction

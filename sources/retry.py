@@ -1,0 +1,145 @@
+"""Retry and request-rate limits shared by the live sources (Yahoo, FRED).
+
+Only transient failures (rate limits, 5xx, timeouts, dropped connections) are worth a second
+try; a 4xx or an unknown symbol will fail the same way again, so those surface at once. Sleeps
+and the clock are injectable so the tests run the real retry loop without waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from smallcap.errors import SourceError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class TransientSourceError(SourceError):
+    """A failure that may pass on its own (HTTP 429/5xx, timeout, reset): retried with backoff."""
+
+
+class PermanentSourceError(SourceError):
+    """A failure that will repeat (unknown symbol or series, other 4xx): never retried."""
+
+
+class EmptyResultError(PermanentSourceError):
+    """The source answered without rows for a window that has sessions (often a silent block)."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter: waits ~initial, 2*initial, ... capped at ``max_wait``."""
+
+    attempts: int = 4
+    initial_wait: float = 2.0
+    max_wait: float = 60.0
+    jitter: float = 1.0
+    sleep: Callable[[float], None] = time.sleep
+
+    @classmethod
+    def from_settings(cls, settings: object | None) -> RetryPolicy:
+        """Policy from optional settings fields; defaults when a field is absent.
+
+        Reads ``source_retry_attempts`` and ``source_retry_wait_seconds`` if Settings has them,
+        so an end-to-end test can make retries instant through the environment.
+        """
+        attempts = getattr(settings, "source_retry_attempts", None)
+        wait = getattr(settings, "source_retry_wait_seconds", None)
+        base = cls()
+        return cls(
+            attempts=int(attempts) if attempts is not None else base.attempts,
+            initial_wait=float(wait) if wait is not None else base.initial_wait,
+            jitter=base.jitter if wait is None or wait > 0 else 0.0,
+        )
+
+
+NO_WAIT = RetryPolicy(attempts=3, initial_wait=0.0, max_wait=0.0, jitter=0.0)
+
+
+def with_retries(call: Callable[[], T], *, policy: RetryPolicy, what: str) -> T:
+    """Run ``call``; retry it on :class:`TransientSourceError` only, then re-raise the last one."""
+
+    def _log_retry(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        log.warning(
+            "%s: attempt %d/%d failed (%s); retrying in %.1fs",
+            what,
+            state.attempt_number,
+            policy.attempts,
+            exc,
+            wait,
+        )
+
+    retrying = Retrying(
+        stop=stop_after_attempt(max(1, policy.attempts)),
+        wait=wait_exponential_jitter(
+            initial=policy.initial_wait, max=policy.max_wait, jitter=policy.jitter
+        ),
+        retry=retry_if_exception_type(TransientSourceError),
+        before_sleep=_log_retry,
+        sleep=policy.sleep,
+        reraise=True,
+    )
+    return retrying(call)
+
+
+class RateLimiter:
+    """At most ``rate`` calls per second across threads, spaced evenly (no bursts).
+
+    Each caller reserves the next free slot under the lock and sleeps outside it, so threads
+    queue fairly. A rate of 0 or less disables the limit (tests, replays).
+    """
+
+    def __init__(
+        self,
+        rate_per_second: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.interval = 1.0 / rate_per_second if rate_per_second > 0 else 0.0
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._next_slot = float("-inf")
+
+    def acquire(self) -> float:
+        """Block until a slot is free; returns the seconds waited."""
+        if self.interval <= 0:
+            return 0.0
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next_slot)
+            self._next_slot = slot + self.interval
+        wait = slot - now
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+
+_limiters: dict[tuple[str, float], RateLimiter] = {}
+_limiters_lock = threading.Lock()
+
+
+def shared_limiter(source: str, rate_per_second: float) -> RateLimiter:
+    """One limiter per (source, rate) per process, so concurrent tasks share a budget."""
+    with _limiters_lock:
+        key = (source, rate_per_second)
+        if key not in _limiters:
+            _limiters[key] = RateLimiter(rate_per_second)
+        return _limiters[key]

@@ -1,0 +1,220 @@
+"""Offline stand-ins for Yahoo (``responses`` on a requests.Session) and FRED (a loopback server).
+
+Both serve real recorded bodies from ../shared/fixtures/real; tests skip when it is absent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+import responses
+
+from sources.yahoo_client import configure_yfinance
+
+REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "real"
+YAHOO_BODIES = REAL / "yahoo" / "raw-bodies"
+FRED_XML = REAL / "fred" / "xml"
+CHART_URL = "https://query2.finance.yahoo.com/v8/finance/chart/{}"
+QUOTE_SUMMARY_URL = "https://query2.finance.yahoo.com/v10/finance/quoteSummary/{}"
+QUOTE_URL = "https://query1.finance.yahoo.com/v7/finance/quote"
+TIMESERIES_URL = (
+    "https://query1.finance.yahoo.com/ws/fundamentals-timeseries/v1/finance/timeseries/{}"
+)
+FRED_NOT_FOUND = (
+    b'<?xml version="1.0" encoding="utf-8" ?>\n'
+    b'<error code="400" message="Bad Request.  The series does not exist."/>\n'
+)
+
+
+def real_file(path: Path) -> Path:
+    if not path.is_file():
+        pytest.skip(f"{path} not present (../shared/fixtures/real is optional)")
+    return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def yfinance_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """yfinance's sqlite caches in a temp folder, never the user's or the project's."""
+    return configure_yfinance(tmp_path_factory.mktemp("yfinance-cache"))
+
+
+# ---------------------------------------------------------------- Yahoo
+
+
+def _is_history(request: requests.PreparedRequest) -> tuple[bool, str]:
+    return "period1=" in (request.url or ""), "history request (period1=...)"
+
+
+def _is_tz_probe(request: requests.PreparedRequest) -> tuple[bool, str]:
+    return "range=1d" in (request.url or ""), "tz probe (range=1d)"
+
+
+def tz_probe_body(ticker: str) -> str:
+    """The minimal chart answer yfinance needs to learn a ticker's exchange timezone."""
+    meta = {"symbol": ticker, "exchangeTimezoneName": "America/New_York", "currency": "USD"}
+    return json.dumps({"chart": {"result": [{"meta": meta, "indicators": {"quote": [{}]}}]}})
+
+
+def not_found_chart() -> str:
+    error = {"code": "Not Found", "description": "No data found, symbol may be delisted"}
+    return json.dumps({"chart": {"result": None, "error": error}})
+
+
+@dataclass
+class YahooMock:
+    """A RequestsMock with Yahoo's cookie/crumb dance stubbed and helpers per endpoint."""
+
+    rm: responses.RequestsMock
+    session: requests.Session
+
+    def chart(self, ticker: str, *replies: tuple[int, object]) -> None:
+        """tz probe answers 200; history requests get ``replies`` in order (the last repeats)."""
+        self.rm.get(CHART_URL.format(ticker), body=tz_probe_body(ticker), match=[_is_tz_probe])
+        for status, body in replies:
+            self.rm.get(CHART_URL.format(ticker), status=status, body=body, match=[_is_history])
+
+    def chart_file(self, ticker: str, name: str) -> None:
+        self.chart(ticker, (200, real_file(YAHOO_BODIES / name).read_text()))
+
+    def unknown(self, ticker: str) -> None:
+        """What Yahoo answers for a symbol it does not know (chart and quoteSummary: 404)."""
+        self.rm.get(CHART_URL.format(ticker), status=404, body=not_found_chart())
+        error = {"code": "Not Found", "description": f"Quote not found for symbol: {ticker}"}
+        body = json.dumps({"quoteSummary": {"result": None, "error": error}})
+        self.rm.get(QUOTE_SUMMARY_URL.format(ticker), status=404, body=body)
+
+    def fundamentals(self, ticker: str) -> None:
+        for url, name in (
+            (QUOTE_SUMMARY_URL.format(ticker), f"quoteSummary-all-{ticker}.body.json"),
+            (QUOTE_URL, f"quote-{ticker}.body.json"),
+        ):
+            body = real_file(YAHOO_BODIES / name).read_text()
+            match = [
+                responses.matchers.query_param_matcher({"symbols": ticker}, strict_match=False)
+            ]
+            self.rm.get(url, body=body, match=match if url == QUOTE_URL else [])
+        empty = json.dumps({"timeseries": {"result": [], "error": None}})
+        self.rm.get(TIMESERIES_URL.format(ticker), body=empty)
+
+    def history_calls(self, ticker: str) -> int:
+        url = CHART_URL.format(ticker)
+        return sum(1 for c in self.rm.calls if c.request.url.startswith(url + "?period1="))
+
+
+@pytest.fixture
+def yahoo() -> Iterator[YahooMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rm:
+        rm.get("https://fc.yahoo.com/", status=404, body="")
+        rm.get(re.compile(r"https://query[12]\.finance\.yahoo\.com/v1/test/getcrumb"), body="crumb")
+        rm.get(re.compile(r"https://guce\.yahoo\.com/consent.*"), body="<html></html>")
+        yield YahooMock(rm=rm, session=requests.Session())
+
+
+# ---------------------------------------------------------------- FRED
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes = b""
+    delay: float = 0.0
+
+
+@dataclass
+class FredStub:
+    """Routes (endpoint, series_id) to scripted replies; the last reply repeats forever."""
+
+    base_url: str = ""
+    routes: dict[tuple[str, str], list[Reply]] = field(default_factory=dict)
+    hits: list[tuple[str, str]] = field(default_factory=list)
+    queries: list[dict[str, list[str]]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def script(self, endpoint: str, series_id: str, *replies: tuple[int, bytes] | Reply) -> None:
+        """``replies`` as (status, body) or (status, body, delay_seconds) tuples."""
+        self.routes[(endpoint, series_id)] = [
+            r if isinstance(r, Reply) else Reply(*r) for r in replies
+        ]
+
+    def body(self, endpoint: str, series_id: str) -> bytes:
+        return self.routes[(endpoint, series_id)][0].body
+
+    def serve_file(self, endpoint: str, series_id: str, name: str) -> None:
+        self.script(endpoint, series_id, Reply(body=real_file(FRED_XML / name).read_bytes()))
+
+    def count(self, endpoint: str, series_id: str) -> int:
+        return self.hits.count((endpoint, series_id))
+
+    def reply(self, path: str, query: dict[str, list[str]]) -> Reply:
+        endpoint = path.removeprefix("/fred/")
+        series_id = query.get("series_id", [""])[0]
+        with self.lock:
+            self.hits.append((endpoint, series_id))
+            self.queries.append(query)
+            replies = self.routes.get((endpoint, series_id))
+            if not replies:
+                return Reply(status=400, body=FRED_NOT_FOUND)
+            return replies.pop(0) if len(replies) > 1 else replies[0]
+
+
+def _handler(stub: FredStub) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            reply = stub.reply(parts.path, parse_qs(parts.query))
+            time.sleep(reply.delay)
+            try:
+                self.send_response(reply.status)
+                self.send_header("Content-Type", "text/xml; charset=utf-8")
+                self.send_header("Content-Length", str(len(reply.body)))
+                self.end_headers()
+                self.wfile.write(reply.body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (timeout test)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Silent: the request line carries the api key."""
+
+    return Handler
+
+
+@pytest.fixture
+def fred_server() -> Iterator[FredStub]:
+    """FRED on 127.0.0.1:<free port> serving DFF and GDP; unknown series answer 400."""
+    stub = FredStub()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(stub))
+    stub.base_url = f"http://127.0.0.1:{server.server_address[1]}/fred"
+    for series_id, observations, info in (
+        ("DFF", "DFF_observations_2023-01-01_2023-06-06.xml", "DFF_series_info.xml"),
+        ("GDP", "GDP_observations.xml", "GDP_series_info.xml"),
+    ):
+        stub.serve_file("series/observations", series_id, observations)
+        stub.serve_file("series", series_id, info)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.daemon = True
+    thread.start()
+    try:
+        yield stub
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port with nothing listening: connections are refused at once."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
