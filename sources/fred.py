@@ -250,19 +250,21 @@ def extract_rates(
     """Rates and series metadata, isolated per series; the breaker trips on mass failure."""
     settings = settings or Settings()
     key = _secret(api_key)
-    options = {
-        "base_url": settings.fred_base_url,
-        "timeout": settings.fred_timeout_seconds,
-        "retry": retry or RetryPolicy.from_settings(settings),
-        "limiter": shared_limiter(SOURCE, settings.fred_requests_per_second),
-    }
+    policy = retry or RetryPolicy.from_settings(settings)
+    limiter = shared_limiter(SOURCE, settings.fred_requests_per_second)
+    base_url, timeout = settings.fred_base_url, settings.fred_timeout_seconds
 
     def fetch_one(series_id: str) -> dict[str, pd.DataFrame]:
         start, end = windows[series_id]
-        return {
-            "rates": fetch_series([series_id], start, end, api_key=key, **options),  # type: ignore[arg-type]
-            "series_meta": fetch_series_meta([series_id], api_key=key, **options),  # type: ignore[arg-type]
-        }
+        rates = fetch_series(
+            [series_id], start, end, api_key=key, base_url=base_url, timeout=timeout,
+            retry=policy, limiter=limiter,
+        )  # fmt: skip
+        meta = fetch_series_meta(
+            [series_id], api_key=key, base_url=base_url, timeout=timeout,
+            retry=policy, limiter=limiter,
+        )  # fmt: skip
+        return {"rates": rates, "series_meta": meta}
 
     extraction = isolate(
         "rates",

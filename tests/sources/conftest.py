@@ -83,8 +83,11 @@ class YahooMock:
         for status, body in replies:
             self.rm.get(CHART_URL.format(ticker), status=status, body=body, match=[_is_history])
 
+    def real_body(self, name: str) -> str:
+        return real_file(YAHOO_BODIES / name).read_text()
+
     def chart_file(self, ticker: str, name: str) -> None:
-        self.chart(ticker, (200, real_file(YAHOO_BODIES / name).read_text()))
+        self.chart(ticker, (200, self.real_body(name)))
 
     def unknown(self, ticker: str) -> None:
         """What Yahoo answers for a symbol it does not know (chart and quoteSummary: 404)."""
