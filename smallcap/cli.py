@@ -14,7 +14,12 @@ from rich.table import Table
 from smallcap.errors import SmallcapError
 from smallcap.settings import get_settings
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+)
 out = Console()
 err = Console(stderr=True)
 

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from expectations.runner import ValidationOutcome, validate_batch
-from smallcap.calendar import trading_days, trading_days_back
+from smallcap.calendar import is_trading_day, trading_days_back
 from smallcap.datasets import DATASETS, RATES
 from smallcap.report import RunReport
 from smallcap.settings import Settings
@@ -40,6 +40,14 @@ def history_start(run_date: date, years: int) -> date:
     return (pd.Timestamp(run_date) - pd.DateOffset(years=years)).date()
 
 
+def _behind_only(windows: Windows, marks: dict[str, date], run_date: date) -> Windows:
+    """On a day the market is closed, fetch only keys that missed a session (no new bar today)."""
+    if is_trading_day(run_date):
+        return windows
+    last_session = trading_days_back(run_date, 0)
+    return {k: w for k, w in windows.items() if marks.get(k) is None or marks[k] < last_session}
+
+
 def prepare(path: Path, *, source: str, run_date: date, settings: Settings) -> Plan:
     """Create or migrate the warehouse, refuse a mix of sample and live data, mirror the
     universe, and plan each key's window."""
@@ -59,24 +67,16 @@ def prepare(path: Path, *, source: str, run_date: date, settings: Settings) -> P
         history_start=start,
         overlap_start=lambda d: d - timedelta(days=settings.rate_overlap_days),
     )
-    if not trading_days(run_date, run_date):
-        plan.notes.append(f"market closed on {run_date}: prices and fundamentals skipped")
-        return plan
     back = lambda d: trading_days_back(d, settings.price_overlap_days)  # noqa: E731
-    plan.prices = plan_windows(
-        universe.tickers,
-        marks["prices"],
-        run_date=run_date,
-        history_start=start,
-        overlap_start=back,
-    )
-    plan.fundamentals = plan_windows(
-        universe.funds,
-        marks["fundamentals"],
-        run_date=run_date,
-        history_start=start,
-        overlap_start=back,
-    )
+    for group, keys in (("prices", universe.tickers), ("fundamentals", universe.funds)):
+        windows = plan_windows(
+            keys, marks[group], run_date=run_date, history_start=start, overlap_start=back
+        )
+        setattr(plan, group, _behind_only(windows, marks[group], run_date))
+    if not is_trading_day(run_date):
+        plan.notes.append(
+            f"market closed on {run_date}: prices and fundamentals only catch up missed sessions"
+        )
     return plan
 
 

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     fred_base_url: str = "https://api.stlouisfed.org/fred"
     fred_timeout_seconds: float = 30.0
     fred_requests_per_second: float = 2.0
+    yahoo_timeout_seconds: float = 10.0
+    source_retry_attempts: int = 4
+    source_retry_wait_seconds: float = 2.0
     yahoo_requests_per_minute: float = 30.0
     yahoo_cache_dir: Path = PROJECT_ROOT / "warehouse" / "cache" / "yfinance"
     source_concurrency: int = 2

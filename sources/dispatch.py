@@ -5,6 +5,7 @@ from datetime import date
 
 from pydantic import SecretStr
 
+from smallcap.calendar import trading_days_back
 from smallcap.settings import Settings
 from sources import fred, sample, yahoo
 from sources.extraction import Extraction
@@ -21,10 +22,12 @@ def extract_prices(source: str, windows: Windows, *, settings: Settings) -> Extr
 def extract_fundamentals(
     source: str, windows: Windows, *, run_date: date, settings: Settings
 ) -> Extraction:
-    """Sample history for every window; Yahoo only knows today's snapshot, taken at run_date."""
+    """Sample history for every window; Yahoo only knows the current snapshot, which describes
+    the last session on or before run_date."""
     if source == "sample":
         return sample.extract_fundamentals(windows)
-    return yahoo.extract_fundamentals(list(windows), run_date, settings=settings)
+    asof = trading_days_back(run_date, 0)
+    return yahoo.extract_fundamentals(list(windows), asof, settings=settings)
 
 
 def extract_rates(

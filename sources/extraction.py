@@ -47,7 +47,7 @@ def isolate(
     for key in keys:
         try:
             frames = fetch_one(key)
-        except Exception as exc:  # noqa: BLE001 - isolation is the point; the class is recorded
+        except Exception as exc:  # isolation is the point; the class is recorded
             failures.append(KeyFailure(dataset, key, type(exc).__name__, scrub(str(exc))[:500]))
             continue
         for name, frame in frames.items():
