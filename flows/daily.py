@@ -55,11 +55,13 @@ def extract_task(
     if not windows:
         return Extraction(frames={})
     if group == "prices":
-        return dispatch.extract_prices(source, windows, settings=settings)
+        return dispatch.extract_prices(source, windows, run_date=run_date, settings=settings)
     if group == "fundamentals":
         return dispatch.extract_fundamentals(source, windows, run_date=run_date, settings=settings)
     key = fred_api_key(settings) if source != "sample" else None
-    return dispatch.extract_rates(source, windows, settings=settings, api_key=key)
+    return dispatch.extract_rates(
+        source, windows, run_date=run_date, settings=settings, api_key=key
+    )
 
 
 @task(name="validate", cache_policy=NO_CACHE, task_run_name="validate-{dataset}")

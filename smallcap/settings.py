@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     price_overlap_days: int = 5
     rate_overlap_days: int = 30
     history_years: int = 3
+    sample_bad_rows: bool = False
     task_runner: Literal["threads", "dask"] = "threads"
     dask_address: str | None = None
     notify_block: str | None = None

@@ -13,9 +13,23 @@ from sources.extraction import Extraction
 Windows = Mapping[str, tuple[date, date]]
 
 
-def extract_prices(source: str, windows: Windows, *, settings: Settings) -> Extraction:
+def _sample(extraction: Extraction, *, run_date: date, settings: Settings) -> Extraction:
+    """With SMALLCAP_SAMPLE_BAD_ROWS=true the sample source also emits known-bad rows, so a
+    newcomer (or a test) can watch validation quarantine them."""
+    if settings.sample_bad_rows:
+        extraction.frames = {
+            name: sample.inject_bad_rows(frame, name, run_date) if not frame.empty else frame
+            for name, frame in extraction.frames.items()
+        }
+    return extraction
+
+
+def extract_prices(
+    source: str, windows: Windows, *, run_date: date, settings: Settings
+) -> Extraction:
     if source == "sample":
-        return sample.extract_prices(windows)
+        extraction = sample.extract_prices(windows, max_failure_ratio=settings.max_failure_ratio)
+        return _sample(extraction, run_date=run_date, settings=settings)
     return yahoo.extract_prices(windows, settings=settings)
 
 
@@ -25,14 +39,23 @@ def extract_fundamentals(
     """Sample history for every window; Yahoo only knows the current snapshot, which describes
     the last session on or before run_date."""
     if source == "sample":
-        return sample.extract_fundamentals(windows)
+        extraction = sample.extract_fundamentals(
+            windows, max_failure_ratio=settings.max_failure_ratio
+        )
+        return _sample(extraction, run_date=run_date, settings=settings)
     asof = trading_days_back(run_date, 0)
     return yahoo.extract_fundamentals(list(windows), asof, settings=settings)
 
 
 def extract_rates(
-    source: str, windows: Windows, *, settings: Settings, api_key: SecretStr | None
+    source: str,
+    windows: Windows,
+    *,
+    run_date: date,
+    settings: Settings,
+    api_key: SecretStr | None,
 ) -> Extraction:
     if source == "sample":
-        return sample.extract_rates(windows)
+        extraction = sample.extract_rates(windows, max_failure_ratio=settings.max_failure_ratio)
+        return _sample(extraction, run_date=run_date, settings=settings)
     return fred.extract_rates(windows, api_key=api_key, settings=settings)

@@ -29,3 +29,12 @@ def warehouse_path(tmp_path: Path) -> Path:
 def con(warehouse_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     with warehouse(warehouse_path) as connection:
         yield connection
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    """One temporary Prefect API for the whole session (each server start costs ~10-20 s)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield
