@@ -18,6 +18,7 @@ LAYERS: tuple[tuple[str, str, str], ...] = (
     ("marts", "mart", "table"),
 )
 _GRAIN = re.compile(r"^-- grain: one row per \(.+\)$")
+_REFERENCE = re.compile(r"\b(staging|intermediate|mart)\.(\w+)")
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,10 @@ class Model:
     def relation(self) -> str:
         return f"{self.schema}.{self.name}"
 
+    @property
+    def references(self) -> set[str]:
+        return {f"{schema}.{name}" for schema, name in _REFERENCE.findall(self.sql)}
+
 
 @dataclass(frozen=True)
 class ModelResult:
@@ -43,12 +48,27 @@ def discover_models(directory: Path = MODELS_DIR) -> list[Model]:
     """Every model in build order; a model without a grain line is a bug, not a style nit."""
     models = []
     for folder, schema, materialized in LAYERS:
+        layer = []
         for path in sorted((directory / folder).glob("*.sql")):
             sql = path.read_text()
             if not _GRAIN.match(sql.splitlines()[0] if sql else ""):
                 raise ValueError(f"{path}: line 1 must declare the grain ('-- grain: ...')")
-            models.append(Model(schema, path.stem, materialized, sql.strip().rstrip(";")))
+            layer.append(Model(schema, path.stem, materialized, sql.strip().rstrip(";")))
+        models += _in_dependency_order(layer)
     return models
+
+
+def _in_dependency_order(layer: list[Model]) -> list[Model]:
+    """Within a layer, a model that reads another of the same layer is built after it."""
+    pending = {m.relation: m for m in layer}
+    ordered: list[Model] = []
+    while pending:
+        ready = [m for m in pending.values() if not (m.references - {m.relation}) & set(pending)]
+        if not ready:
+            raise ValueError(f"models reference each other in a cycle: {sorted(pending)}")
+        for model in ready:
+            ordered.append(pending.pop(model.relation))
+    return ordered
 
 
 def run_models(con: duckdb.DuckDBPyConnection) -> list[ModelResult]:
