@@ -34,6 +34,7 @@ class Plan:
     fundamentals: Windows = field(default_factory=dict)
     rates: Windows = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    market_closed: bool = False
 
 
 def history_start(run_date: date, years: int) -> date:
@@ -48,9 +49,20 @@ def _behind_only(windows: Windows, marks: dict[str, date], run_date: date) -> Wi
     return {k: w for k, w in windows.items() if marks.get(k) is None or marks[k] < last_session}
 
 
-def prepare(path: Path, *, source: str, run_date: date, settings: Settings) -> Plan:
+def prepare(
+    path: Path,
+    *,
+    source: str,
+    run_date: date,
+    settings: Settings,
+    overlap_days: int | None = None,
+) -> Plan:
     """Create or migrate the warehouse, refuse a mix of sample and live data, mirror the
-    universe, and plan each key's window."""
+    universe, and plan each key's window.
+
+    ``overlap_days`` (reconcile) widens the look-back to that many sessions for every dataset
+    and re-fetches it even when the market is closed, so late revisions are absorbed; it
+    never narrows the configured overlaps."""
     universe = settings.universe
     start = history_start(run_date, settings.history_years)
     with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
@@ -65,15 +77,24 @@ def prepare(path: Path, *, source: str, run_date: date, settings: Settings) -> P
         marks["rates"],
         run_date=run_date,
         history_start=start,
-        overlap_start=lambda d: d - timedelta(days=settings.rate_overlap_days),
+        overlap_start=lambda d: min(
+            d - timedelta(days=settings.rate_overlap_days),
+            trading_days_back(d, overlap_days or 0),
+        ),
     )
-    back = lambda d: trading_days_back(d, settings.price_overlap_days)  # noqa: E731
+    sessions = max(settings.price_overlap_days, overlap_days or 0)
+    back = lambda d: trading_days_back(d, sessions)  # noqa: E731
     for group, keys in (("prices", universe.tickers), ("fundamentals", universe.funds)):
         windows = plan_windows(
             keys, marks[group], run_date=run_date, history_start=start, overlap_start=back
         )
-        setattr(plan, group, _behind_only(windows, marks[group], run_date))
-    if not is_trading_day(run_date):
+        if overlap_days is None:
+            windows = _behind_only(windows, marks[group], run_date)
+        setattr(plan, group, windows)
+    if overlap_days is not None:
+        plan.notes.append(f"reconcile: re-fetched the last {overlap_days} sessions of every key")
+    elif not is_trading_day(run_date):
+        plan.market_closed = True
         plan.notes.append(
             f"market closed on {run_date}: prices and fundamentals only catch up missed sessions"
         )

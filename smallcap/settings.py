@@ -47,8 +47,15 @@ class Settings(BaseSettings):
     history_years: int = 3
     sample_bad_rows: bool = False
     task_runner: Literal["threads", "dask"] = "threads"
-    dask_address: str | None = None
-    notify_block: str | None = None
+    task_workers: int = Field(default=8, description="Threads for extraction/validation fan-out.")
+    dask_address: str | None = Field(
+        default=None, description="Scheduler of an existing Dask cluster; else a local one."
+    )
+    dask_workers: int = Field(default=2, description="Worker processes of the local cluster.")
+    notify_block: str | None = Field(
+        default=None,
+        description="Prefect notification block 'type-slug/name' told about failed/partial runs.",
+    )
     bi_storage_version: str = "v1.4.0"
     lock_timeout_seconds: float = 60.0
 
