@@ -5,7 +5,7 @@ delete-then-insert on a keyed table ~12x), changed past values are recorded in a
 and bad rows land in quarantine with their reason, all or nothing.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,10 +146,13 @@ def load_batch(
     *,
     run_id: str,
     validations: Iterable[Any] = (),
+    before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> LoadResult:
     """Upsert valid rows, record revisions, quarantine bad rows and validation results, atomically.
 
     ``validations`` are objects with suite, expectation, success and unexpected_count.
+    ``before_commit`` runs inside the transaction, so bookkeeping such as a backfill's chunk
+    ledger commits (or vanishes in a crash) together with the rows.
     """
     missing = set(dataset.columns) - set(valid.columns)
     if missing:
@@ -174,6 +177,8 @@ def load_batch(
         rows = _validations(validations, dataset.name, run_id)
         if rows:
             con.executemany("insert into audit.validations values (?, ?, ?, ?, ?, ?, now())", rows)
+        if before_commit is not None:
+            before_commit(con)
         con.execute("commit")
     except Exception:
         con.execute("rollback")
