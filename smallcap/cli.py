@@ -53,7 +53,7 @@ def _parse_date(value: str | None) -> date | None:
 def _print_table(title: str, columns: list[str], rows: list[tuple]) -> None:
     table = Table(title=title, title_justify="left")
     for column in columns:
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
     out.print(table)
@@ -144,7 +144,8 @@ def status(
         entry["gaps"] = gaps.get(entry["key"], [])
     doc = {
         "warehouse": str(path),
-        "bi_database": str(settings.bi_database_for(path)),
+        # absolute: BI connection strings need it; the flow publishes there after each run
+        "bi_database": str(settings.bi_database_for(path.resolve())),
         "runs": runs,
         "datasets": ranges,
     }
