@@ -94,6 +94,18 @@ def transform_task(path: Path, report: RunReport, settings: Settings) -> None:
         )
 
 
+@task(name="publish", cache_policy=NO_CACHE)
+def publish_task(path: Path, settings: Settings) -> None:
+    result = pipeline.publish(path, settings=settings)
+    get_run_logger().info(
+        "published BI snapshot %s (%d relations, storage %s) in %.2fs",
+        result.path,
+        len(result.rows),
+        result.storage_version,
+        result.seconds,
+    )
+
+
 @flow(name="daily-etl")
 def daily_etl(
     run_date: date | None = None, source: str = "live", warehouse: str | None = None
@@ -137,6 +149,8 @@ def daily_etl(
     transform_task(path, report, settings)
     stages["transform"] = time.monotonic() - clock
     pipeline.finish_ledger(path, report=report, stage_seconds=stages, settings=settings)
+    if report.status != "failed":  # BI keeps the last good snapshot after a failed run
+        publish_task(path, settings)
     create_markdown_artifact(
         key="smallcap-run", markdown=report.to_markdown(), description="smallcap daily run"
     )

@@ -20,6 +20,7 @@ from transforms.runner import ModelResult, run_models
 from warehouse import audit
 from warehouse.connection import warehouse
 from warehouse.loader import claim_source_kind, load_batch, source_kind, upsert_series_meta
+from warehouse.publish import PublishResult, publish_bi
 from warehouse.universe import sync_universe
 from warehouse.watermarks import plan_windows, watermarks
 
@@ -199,3 +200,9 @@ def finish_ledger(
             message=message,
             stage_seconds=stage_seconds,
         )
+
+
+def publish(path: Path, *, settings: Settings) -> PublishResult:
+    """Swap in a fresh read-only snapshot for BI tools (after the ledger, so it shows this run's
+    final status); readers of the previous snapshot are never blocked nor see a partial file."""
+    return publish_bi(path, settings)

@@ -1,0 +1,218 @@
+"""Publish a read-only snapshot of the warehouse for BI tools, swapped in atomically.
+
+DuckDB allows one writer per file: a dashboard holding a connection on the main file would block
+the daily run (or be blocked by it). So BI tools connect to a separate file that the pipeline
+rewrites after each run: a new file is written next to the published one, checkpointed (no .wal
+is left), then renamed over it with ``os.replace``. A reader that already holds the old file open
+keeps its inode (POSIX rename semantics) and so keeps seeing the old state; the next connection
+sees the new one. No reader ever sees a half-written file, and a reader never blocks the rename.
+
+The snapshot is written with an explicit storage version (``settings.bi_storage_version``)
+because the DuckDB builds inside BI drivers lag behind: a file in DuckDB 2.0's default format
+does not open in 1.4. Views are materialised as tables and JSON columns stored as VARCHAR so
+nothing in the file depends on the writer's version or on extensions.
+"""
+
+import logging
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from smallcap.errors import WarehouseError
+from smallcap.settings import Settings
+from warehouse.connection import warehouse
+
+log = logging.getLogger(__name__)
+
+# what BI tools see; staging/intermediate views are materialised so the snapshot is self-contained
+PUBLISHED_SCHEMAS: tuple[str, ...] = (
+    "core",
+    "staging",
+    "intermediate",
+    "mart",
+    "audit",
+    "quarantine",
+)
+_ALIAS = "smallcap_bi_snapshot"
+_STORAGE_VERSION = re.compile(r"^v\d+\.\d+\.\d+$")
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    path: Path
+    storage_version: str
+    rows: dict[str, int]
+    seconds: float
+
+
+def publish_bi(path: Path, settings: Settings) -> PublishResult:
+    """Publish ``path``'s snapshot at ``settings.bi_database_for(path)``; what flows call."""
+    return publish_snapshot(
+        path,
+        settings.bi_database_for(path),
+        storage_version=settings.bi_storage_version,
+        lock_timeout=settings.lock_timeout_seconds,
+    )
+
+
+def publish_snapshot(
+    source: Path,
+    target: Path,
+    *,
+    storage_version: str = "v1.4.0",
+    lock_timeout: float = 60.0,
+) -> PublishResult:
+    """Copy every published relation of ``source`` into a fresh file, then swap it onto
+    ``target``; the previous snapshot stays intact if anything fails."""
+    if not _STORAGE_VERSION.match(storage_version):
+        raise WarehouseError(
+            f"bi storage version {storage_version!r} is not like 'v1.4.0'; "
+            "fix SMALLCAP_BI_STORAGE_VERSION"
+        )
+    clock = time.monotonic()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned_temp_files(target)
+    tmp = target.with_name(f".{target.name}.publishing-{os.getpid()}")
+    _remove(tmp, _wal(tmp))
+    try:
+        with warehouse(source, read_only=True, lock_timeout=lock_timeout) as con:
+            rows = _write_snapshot(con, tmp, storage_version)
+        if _wal(tmp).exists():
+            raise WarehouseError(f"snapshot {tmp} left a .wal after checkpoint; not publishing it")
+        _fsync(tmp)
+        _remove(_wal(target))  # a stale WAL would be replayed against the new file
+        os.replace(tmp, target)
+        _remove(_wal(target))
+        _fsync(target.parent)
+    except BaseException:
+        _remove(tmp, _wal(tmp))
+        raise
+    seconds = time.monotonic() - clock
+    log.info(
+        "published %d relations (%d rows) to %s in %.2fs (storage %s)",
+        len(rows),
+        sum(rows.values()),
+        target,
+        seconds,
+        storage_version,
+    )
+    return PublishResult(target, storage_version, rows, seconds)
+
+
+def _write_snapshot(
+    con: duckdb.DuckDBPyConnection, tmp: Path, storage_version: str
+) -> dict[str, int]:
+    """Copy the relations into ``tmp`` (attached with the BI storage version) and checkpoint it."""
+    db = con.execute("select current_database()").fetchall()[0][0]
+    relations = _relations(con, db)
+    path_literal = str(tmp).replace("'", "''")
+    con.execute(
+        f"attach '{path_literal}' as {_ALIAS} "
+        f"(read_only false, storage_version '{storage_version}')"
+    )
+    rows: dict[str, int] = {}
+    try:
+        for schema in sorted({s for s, _ in relations}):
+            con.execute(f'create schema {_ALIAS}."{schema}"')
+        for schema, name in relations:
+            select = _select_list(con, db, schema, name)
+            con.execute(
+                f'create table {_ALIAS}."{schema}"."{name}" as '
+                f'select {select} from "{db}"."{schema}"."{name}"'
+            )
+            copied = _count(con, _ALIAS, schema, name)
+            expected = _count(con, db, schema, name)
+            if copied != expected:
+                raise WarehouseError(
+                    f"snapshot of {schema}.{name} has {copied} rows, warehouse {expected}"
+                )
+            rows[f"{schema}.{name}"] = copied
+        _record_publication(con, storage_version)
+        con.execute(f"checkpoint {_ALIAS}")
+    finally:
+        con.execute(f"detach {_ALIAS}")
+    return rows
+
+
+def _record_publication(con: duckdb.DuckDBPyConnection, storage_version: str) -> None:
+    """One row saying when the snapshot was taken: dashboards show "data as of" from it."""
+    con.execute(f"create schema if not exists {_ALIAS}.audit")
+    con.execute(
+        f"""create table {_ALIAS}.audit.bi_publication as
+            select now() as published_at, ?::varchar as storage_version""",
+        [storage_version],
+    )
+
+
+def _relations(con: duckdb.DuckDBPyConnection, db: str) -> list[tuple[str, str]]:
+    """Tables and (non-internal) views of the published schemas, from the catalog (closed set)."""
+    schemas = list(PUBLISHED_SCHEMAS)
+    found = con.execute(
+        """select schema_name, table_name from duckdb_tables()
+           where database_name = $db and schema_name in (select unnest($schemas))
+           union all
+           select schema_name, view_name from duckdb_views()
+           where database_name = $db and not internal and schema_name in (select unnest($schemas))
+           order by 1, 2""",
+        {"db": db, "schemas": schemas},
+    ).fetchall()
+    return [(s, n) for s, n in found]
+
+
+def _select_list(con: duckdb.DuckDBPyConnection, db: str, schema: str, name: str) -> str:
+    """Every column, JSON cast to VARCHAR (JSON is an extension type older readers may lack)."""
+    columns = con.execute(
+        """select column_name, data_type from duckdb_columns()
+           where database_name = ? and schema_name = ? and table_name = ?
+           order by column_index""",
+        [db, schema, name],
+    ).fetchall()
+    parts = []
+    for column, data_type in columns:
+        quoted = '"' + column.replace('"', '""') + '"'
+        parts.append(f"cast({quoted} as varchar) as {quoted}" if data_type == "JSON" else quoted)
+    return ", ".join(parts)
+
+
+def _count(con: duckdb.DuckDBPyConnection, db: str, schema: str, name: str) -> int:
+    return con.execute(f'select count(*) from "{db}"."{schema}"."{name}"').fetchall()[0][0]
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def _remove(*paths: Path) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    """Flush the file (or directory entry) so a power cut cannot publish an empty file."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_abandoned_temp_files(target: Path) -> None:
+    """Temp files of publishes that were killed (their process is gone) are garbage."""
+    for leftover in target.parent.glob(f".{target.name}.publishing-*"):
+        pid = leftover.name.rsplit("-", 1)[-1].removesuffix(".wal")
+        if pid.isdigit() and not _alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
