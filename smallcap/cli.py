@@ -13,6 +13,7 @@ from rich.table import Table
 
 from smallcap.errors import SmallcapError
 from smallcap.settings import get_settings
+from smallcap.universe import load_universe
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -69,6 +70,10 @@ def run(
 ) -> None:
     """Run the daily flow once (extract, validate, load, transform) and print a summary."""
     day = _parse_date(run_date)
+    try:
+        load_universe(get_settings(warehouse=warehouse).universe_path)  # before Prefect starts
+    except SmallcapError as exc:
+        _fail(str(exc))
     _quiet_prefect()
     from flows.daily import RunFailed, daily_etl
 

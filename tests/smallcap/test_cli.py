@@ -1,0 +1,80 @@
+"""The CLI's contract: one clear error line and a non-zero exit, never a traceback."""
+
+import json
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from smallcap.cli import app
+from smallcap.datasets import RATES
+from warehouse.connection import warehouse
+from warehouse.loader import load_batch
+
+runner = CliRunner()
+
+
+def _seed(path) -> None:
+    rates = pd.DataFrame(
+        {
+            "series_id": ["DFF"],
+            "date": pd.to_datetime(["2025-01-02"]),
+            "value": [4.33],
+            "source": ["sample"],
+        }
+    )
+    with warehouse(path) as con:
+        load_batch(con, RATES, rates, rates.iloc[:0].assign(reason=""), run_id="r1")
+
+
+def test_bad_date_is_one_line_and_exit_1():
+    result = runner.invoke(app, ["run", "--sample", "--date", "2026-13-01"])
+
+    assert result.exit_code == 1
+    assert "is not a date" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_invalid_universe_fails_before_anything_runs(tmp_path, monkeypatch):
+    bad = tmp_path / "u.toml"
+    bad.write_text('[baskets]\nsmall = ["iwm"]\nlarge = ["SPY"]\n[fred]\nseries = ["DFF"]\n')
+    monkeypatch.setenv("SMALLCAP_UNIVERSE", str(bad))
+
+    result = runner.invoke(app, ["run", "--sample", "--warehouse", str(tmp_path / "w.duckdb")])
+
+    assert result.exit_code == 1
+    assert "invalid ticker 'iwm'" in result.output
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_sql_prints_rows_and_refuses_writes(tmp_path):
+    path = tmp_path / "w.duckdb"
+    _seed(path)
+
+    ok = runner.invoke(
+        app, ["sql", "select series_id, value from core.rates_daily", "--warehouse", str(path)]
+    )
+    write = runner.invoke(app, ["sql", "delete from core.rates_daily", "--warehouse", str(path)])
+
+    assert ok.exit_code == 0 and "DFF" in ok.output and "4.33" in ok.output
+    assert write.exit_code == 1 and "read-only" in write.output.lower()
+
+
+def test_status_json_reports_latest_dates_and_bi_database(tmp_path):
+    path = tmp_path / "w.duckdb"
+    _seed(path)
+
+    result = runner.invoke(app, ["status", "--json", "--warehouse", str(path)])
+
+    doc = json.loads(result.output)
+    assert result.exit_code == 0
+    assert doc["datasets"]["rates"] == [
+        {"key": "DFF", "first_date": "2025-01-02", "last_date": "2025-01-02", "rows": 1}
+    ]
+    assert doc["bi_database"].endswith("bi/w.duckdb")
+
+
+def test_status_on_a_missing_warehouse_says_how_to_create_it(tmp_path):
+    result = runner.invoke(app, ["status", "--warehouse", str(tmp_path / "none.duckdb")])
+
+    assert result.exit_code == 1
+    assert "smallcap run" in result.output
