@@ -12,8 +12,12 @@ from zoneinfo import ZoneInfo
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.concurrency.sync import concurrency
 from prefect.runtime import flow_run
+from prefect.states import Completed, State
 
+from flows import alerts
+from flows.runners import build_task_runner
 from flows.secrets import fred_api_key
 from smallcap import pipeline
 from smallcap.errors import SmallcapError
@@ -42,9 +46,20 @@ def new_york_today() -> date:
     return datetime.now(ZoneInfo("America/New_York")).date()
 
 
+def writer_slot(path: Path) -> str:
+    """The global concurrency limit that keeps one writer per warehouse across deployments
+    (daily, reconcile, backfill, `smallcap run`). Create it with limit 1; while it does not
+    exist the slot is a no-op and only DuckDB's file lock serialises individual writes."""
+    return f"smallcap-writer-{path.stem}"
+
+
 @task(name="prepare", cache_policy=NO_CACHE)
-def prepare_task(path: Path, source: str, run_date: date, settings: Settings) -> pipeline.Plan:
-    return pipeline.prepare(path, source=source, run_date=run_date, settings=settings)
+def prepare_task(
+    path: Path, source: str, run_date: date, settings: Settings, overlap_days: int | None = None
+) -> pipeline.Plan:
+    return pipeline.prepare(
+        path, source=source, run_date=run_date, settings=settings, overlap_days=overlap_days
+    )
 
 
 @task(name="extract", cache_policy=NO_CACHE, task_run_name="extract-{group}")
@@ -106,26 +121,68 @@ def publish_task(path: Path, settings: Settings) -> None:
     )
 
 
-@flow(name="daily-etl")
+@flow(
+    name="daily-etl",
+    # chosen when this module is imported, so a deployment's env (SMALLCAP_TASK_RUNNER) decides
+    task_runner=build_task_runner(get_settings()),
+    on_completion=[alerts.on_completion],
+    on_failure=[alerts.on_failure],
+    on_crashed=[alerts.on_failure],
+)
 def daily_etl(
-    run_date: date | None = None, source: str = "live", warehouse: str | None = None
+    run_date: date | None = None,
+    source: str = "live",
+    warehouse: str | None = None,
+    overlap_days: int | None = None,
 ) -> RunReport:
-    """One trading day's run; re-running it the same day changes nothing but the ledger."""
+    """One trading day's run; re-running it the same day changes nothing but the ledger.
+
+    ``overlap_days`` re-fetches that many past sessions of every key (the weekly reconcile).
+    On an NYSE holiday the run ends Completed with a "market closed" message: rates still
+    update, prices and fundamentals only catch up missed sessions."""
     settings = get_settings(warehouse=warehouse)
-    run_date = run_date or new_york_today()
     path = settings.warehouse_for("sample" if source == "sample" else "live")
+    with concurrency(writer_slot(path), occupy=1):
+        state = _run(run_date or new_york_today(), source, path, overlap_days, settings)
+    return state  # type: ignore[return-value]  # the caller receives the report (state data)
+
+
+def _final_state(report: RunReport, market_closed: bool) -> State:
+    """Completed, with a message when there is something to say (holiday, lost keys)."""
+    messages = []
+    if market_closed:
+        fetched = [n for n in ("prices", "fundamentals") if report.dataset(n).rows_extracted]
+        messages.append(
+            f"market closed on {report.run_date}: "
+            + (f"caught up missed sessions of {', '.join(fetched)}" if fetched else "skipped")
+            + " prices and fundamentals; rates updated"
+        )
+    if report.status == "partial":
+        failed = [d.dataset for d in report.datasets.values() if d.keys_failed]
+        messages.append(f"partial: some keys failed in {', '.join(failed)}")
+    return Completed(message="; ".join(messages) or None, data=report)
+
+
+def _run(
+    run_date: date, source: str, path: Path, overlap_days: int | None, settings: Settings
+) -> State:
     run_id = str(flow_run.get_id() or uuid.uuid4())
     report = RunReport(run_id=run_id, source=source, run_date=run_date, warehouse=str(path))
     stages: dict[str, float] = {}
     clock = time.monotonic()
-    plan = prepare_task(path, source, run_date, settings)
+    plan = prepare_task(path, source, run_date, settings, overlap_days)
     pipeline.start_ledger(
         path,
         run_id=run_id,
         flow="daily-etl",
         source=source,
         run_date=run_date,
-        parameters={"run_date": str(run_date), "source": source, "warehouse": str(path)},
+        parameters={
+            "run_date": str(run_date),
+            "source": source,
+            "warehouse": str(path),
+            "overlap_days": overlap_days,
+        },
         code_version=code_version(),
         settings=settings,
     )
@@ -156,4 +213,4 @@ def daily_etl(
     )
     if report.status == "failed":
         raise RunFailed(report)
-    return report
+    return _final_state(report, plan.market_closed)
