@@ -193,3 +193,20 @@ def sql(
     except duckdb.Error as exc:
         _fail(f"query failed: {str(exc).splitlines()[0]}")
     _print_table("", columns, rows)
+
+
+@app.command()
+def serve(
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Most flow runs at once in this process.")
+    ] = None,
+) -> None:
+    """Serve prefect.yaml's deployments (daily, reconcile, backfill) and their schedules from
+    this process, for machines without a work pool; stop with Ctrl-C."""
+    _quiet_prefect()
+    from flows.serve import serve_all
+
+    try:
+        serve_all(limit=limit)
+    except SmallcapError as exc:
+        _fail(str(exc))
