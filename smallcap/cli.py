@@ -90,6 +90,88 @@ def run(
     _print_report(report)
 
 
+def _iso_date(option: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{option} {value!r} is not a date (YYYY-MM-DD)")
+    raise AssertionError("unreachable")
+
+
+@app.command()
+def backfill(
+    start: Annotated[str, typer.Option("--start", help="First day YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--end", help="Last day YYYY-MM-DD (inclusive).")],
+    tickers: Annotated[
+        list[str] | None,
+        typer.Option("--tickers", help="Tickers, repeated or comma-separated (default: universe)."),
+    ] = None,
+    sample: Annotated[
+        bool, typer.Option("--sample", help="Use the offline sample source.")
+    ] = False,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Load history for [start, end] in resumable chunks; after a crash, re-run the same command.
+
+    Runs without Prefect (no server start); `flows/backfill.py` is the orchestrated variant.
+    """
+    import uuid
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from smallcap.backfill import ChunkResult, plan_backfill, run_backfill
+    from smallcap.version import code_version
+
+    first, last = _iso_date("--start", start), _iso_date("--end", end)
+    names = [t.strip().upper() for raw in tickers or [] for t in raw.split(",") if t.strip()]
+    source = "sample" if sample else "live"
+    settings = get_settings(warehouse=warehouse)
+    path = settings.warehouse_for(source)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    loaded: dict[str, int] = {}
+    try:
+        plan = plan_backfill(first, last, settings=settings, tickers=names or None, source=source)
+        api_key = None
+        if source == "live":
+            from flows.secrets import fred_api_key
+
+            api_key = fred_api_key(settings)
+        for note in plan.notes:
+            out.print(f"note: {note}", soft_wrap=True)
+        with Progress(*columns, console=out) as progress:
+            bar = progress.add_task("chunks", total=len(plan.chunks))
+
+            def started(done: int) -> None:
+                progress.console.print(
+                    f"backfill {plan.backfill_id}: {len(plan.chunks)} chunks ({done} already "
+                    f"done) for {first}..{last} into {path}",
+                    soft_wrap=True,
+                    highlight=False,
+                )
+
+            def advanced(result: ChunkResult) -> None:
+                for name, rows in result.rows.items():
+                    loaded[name] = loaded.get(name, 0) + rows
+                progress.update(bar, advance=1, description=result.chunk.name)
+
+            run_backfill(
+                path,
+                plan,
+                run_id=str(uuid.uuid4()),
+                settings=settings,
+                api_key=api_key,
+                code_version=code_version(),
+                on_start=started,
+                on_chunk=advanced,
+            )
+    except SmallcapError as exc:
+        _fail(str(exc))
+    except duckdb.Error as exc:
+        _fail(f"backfill into {path} failed: {str(exc).splitlines()[0]}; re-run to resume")
+    summary = ", ".join(f"{rows} {name}" for name, rows in loaded.items()) or "nothing new"
+    out.print(f"backfill done: loaded {summary}; marts rebuilt", highlight=False, soft_wrap=True)
+
+
 def _print_report(report) -> None:
     rows = [
         (
@@ -125,6 +207,14 @@ def _json_default(value: object) -> str:
     if isinstance(value, date | datetime):
         return value.isoformat()
     return str(value)
+
+
+def _gaps(days: list[date], shown: int = 5) -> str:
+    """The missing sessions themselves, so a user sees which days the next run will fetch."""
+    if not days:
+        return "none"
+    more = f" (+{len(days) - shown} more)" if len(days) > shown else ""
+    return f"{len(days)}: {', '.join(str(d) for d in days[:shown])}{more}"
 
 
 @app.command()
@@ -167,7 +257,7 @@ def status(
             f"{name}: latest dates",
             ["key", "first", "last", "rows", "gaps"],
             [
-                (e["key"], e["first_date"], e["last_date"], e["rows"], len(e.get("gaps", [])))
+                (e["key"], e["first_date"], e["last_date"], e["rows"], _gaps(e.get("gaps", [])))
                 for e in entries
             ],
         )

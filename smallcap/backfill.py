@@ -1,0 +1,311 @@
+"""Backfill a date range in resumable chunks (calendar year x batch of keys).
+
+Each chunk is extracted, validated and loaded like a daily run, and its ledger row in
+audit.backfill_chunks commits in the same transaction as its rows: after a crash a chunk is
+either loaded and marked, or neither. Re-running the same request (same backfill_id) skips the
+marked chunks and ends with exactly the rows of one clean run, then rebuilds the marts.
+The flow in ``flows/backfill.py`` and the CLI both drive these plain functions.
+"""
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+from pydantic import SecretStr
+
+from expectations.runner import validate_batch
+from smallcap.datasets import DATASETS, RATES
+from smallcap.errors import ConfigError
+from smallcap.settings import Settings
+from smallcap.universe import TICKER_RE
+from sources import dispatch
+from sources.extraction import Extraction
+from transforms.runner import ModelResult, run_models
+from warehouse import audit
+from warehouse.connection import warehouse
+from warehouse.loader import claim_source_kind, load_batch, source_kind, upsert_series_meta
+from warehouse.universe import sync_universe
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 5
+GROUP_DATASETS = {
+    "prices": ("prices",),
+    "fundamentals": ("fundamentals", "sector_weights"),
+    "rates": ("rates",),
+}
+NO_FUNDAMENTALS_HISTORY = (
+    "Yahoo has no fundamentals history (only today's snapshot): the live backfill loads prices "
+    "and rates; daily runs collect fundamentals from now on"
+)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    group: str
+    keys: tuple[str, ...]
+    start: date
+    end: date
+
+    @property
+    def name(self) -> str:
+        return f"{self.start.year}/{self.group}/{'+'.join(self.keys)}"
+
+    @property
+    def datasets(self) -> tuple[str, ...]:
+        return GROUP_DATASETS[self.group]
+
+
+@dataclass(frozen=True)
+class BackfillPlan:
+    backfill_id: str
+    start: date
+    end: date
+    source: str
+    tickers: tuple[str, ...]
+    chunks: tuple[Chunk, ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass
+class ChunkResult:
+    chunk: Chunk
+    rows: dict[str, int] = field(default_factory=dict)
+    quarantined: dict[str, int] = field(default_factory=dict)
+    keys_failed: int = 0
+    skipped: bool = False
+
+
+def backfill_id(start: date, end: date, tickers: Sequence[str], source: str) -> str:
+    """Stable id of a request, so a re-run of the same command finds its own ledger rows."""
+    doc = json.dumps([start.isoformat(), end.isoformat(), sorted(tickers), source])
+    return hashlib.sha256(doc.encode()).hexdigest()[:16]
+
+
+def _years(start: date, end: date) -> list[tuple[date, date]]:
+    return [
+        (max(start, date(y, 1, 1)), min(end, date(y, 12, 31)))
+        for y in range(start.year, end.year + 1)
+    ]
+
+
+def _batches(keys: Sequence[str], size: int) -> list[tuple[str, ...]]:
+    return [tuple(keys[i : i + size]) for i in range(0, len(keys), size)]
+
+
+def plan_backfill(
+    start: date,
+    end: date,
+    *,
+    settings: Settings,
+    tickers: Sequence[str] | None = None,
+    source: str = "live",
+    batch_size: int = BATCH_SIZE,
+) -> BackfillPlan:
+    """Chunks per year: prices per ticker batch, fundamentals per fund batch (sample only, as
+    Yahoo keeps no history), and one chunk of all the universe's FRED series."""
+    if start > end:
+        raise ConfigError(f"backfill start {start} is after end {end}")
+    universe = settings.universe
+    chosen = list(dict.fromkeys(tickers)) if tickers else universe.tickers
+    bad = [t for t in chosen if not TICKER_RE.match(t)]
+    if bad:
+        raise ConfigError(f"invalid tickers {bad}: use symbols like IWM or ^RUT")
+    funds = [t for t in chosen if t in universe.funds]
+    notes = [] if source == "sample" else [NO_FUNDAMENTALS_HISTORY]
+    chunks = []
+    for lo, hi in _years(start, end):
+        chunks += [Chunk("prices", batch, lo, hi) for batch in _batches(chosen, batch_size)]
+        if source == "sample":
+            chunks += [Chunk("fundamentals", b, lo, hi) for b in _batches(funds, batch_size)]
+        if universe.fred_series:
+            chunks.append(Chunk("rates", tuple(universe.fred_series), lo, hi))
+    bid = backfill_id(start, end, chosen, source)
+    return BackfillPlan(bid, start, end, source, tuple(chosen), tuple(chunks), tuple(notes))
+
+
+def done_parts(con: duckdb.DuckDBPyConnection, bid: str) -> set[tuple[str, str]]:
+    """(chunk, dataset) pairs fully loaded by earlier attempts; 'partial' ones are retried."""
+    rows = con.execute(
+        """select chunk, dataset from audit.backfill_chunks
+           where backfill_id = ? and status = 'done'""",
+        [bid],
+    ).fetchall()
+    return {(c, d) for c, d in rows}
+
+
+def begin(
+    path: Path, plan: BackfillPlan, *, run_id: str, settings: Settings, code_version: str | None
+) -> set[tuple[str, str]]:
+    """Claim and prepare the warehouse, open the ledger row, and return the parts already done."""
+    with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
+        claim_source_kind(con, source_kind(plan.source))
+        sync_universe(con, settings.universe)
+        con.execute(
+            """update audit.runs set status = 'interrupted', finished_at = now()
+               where flow = 'backfill' and status = 'running'
+                 and json_extract_string(parameters, '$.backfill_id') = ?""",
+            [plan.backfill_id],
+        )
+        audit.start_run(
+            con,
+            run_id=run_id,
+            flow="backfill",
+            source=plan.source,
+            run_date=plan.end,
+            parameters={
+                "backfill_id": plan.backfill_id,
+                "start": plan.start,
+                "end": plan.end,
+                "tickers": list(plan.tickers),
+                "source": plan.source,
+                "warehouse": str(path),
+            },
+            code_version=code_version,
+        )
+        return done_parts(con, plan.backfill_id)
+
+
+def extract_chunk(
+    chunk: Chunk, *, source: str, run_date: date, settings: Settings, api_key: SecretStr | None
+) -> Extraction:
+    windows = {key: (chunk.start, chunk.end) for key in chunk.keys}
+    if chunk.group == "prices":
+        return dispatch.extract_prices(source, windows, run_date=run_date, settings=settings)
+    if chunk.group == "fundamentals":
+        return dispatch.extract_fundamentals(source, windows, run_date=run_date, settings=settings)
+    return dispatch.extract_rates(
+        source, windows, run_date=run_date, settings=settings, api_key=api_key
+    )
+
+
+def _mark(bid: str, chunk: Chunk, dataset: str, status: str, rows: int, run_id: str):
+    def mark(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(
+            "insert or replace into audit.backfill_chunks values (?, ?, ?, ?, ?, ?, now())",
+            [bid, chunk.name, dataset, status, rows, run_id],
+        )
+
+    return mark
+
+
+def run_chunk(
+    path: Path,
+    plan: BackfillPlan,
+    chunk: Chunk,
+    *,
+    run_id: str,
+    done: set[tuple[str, str]],
+    settings: Settings,
+    api_key: SecretStr | None = None,
+) -> ChunkResult:
+    """Extract, validate and load one chunk; each dataset's rows and ledger row commit together."""
+    result = ChunkResult(chunk)
+    todo = [d for d in chunk.datasets if (chunk.name, d) not in done]
+    if not todo:
+        result.skipped = True
+        return result
+    extraction = extract_chunk(
+        chunk, source=plan.source, run_date=plan.end, settings=settings, api_key=api_key
+    )
+    result.keys_failed = len({f.key for f in extraction.failures})
+    for name in todo:
+        dataset = DATASETS[name]
+        frame = extraction.frames[name]
+        outcome = validate_batch(dataset, frame, run_date=plan.end, expect_rows=False)
+        failures = [f for f in extraction.failures if f.dataset == name]
+        status = "partial" if failures else "done"
+        mark = _mark(plan.backfill_id, chunk, name, status, len(outcome.valid), run_id)
+
+        def bookkeeping(con: duckdb.DuckDBPyConnection, name=name, failures=failures, mark=mark):
+            audit.record_failures(con, run_id=run_id, failures=failures)
+            if name == RATES.name and "series_meta" in extraction.frames:
+                upsert_series_meta(con, extraction.frames["series_meta"], run_id=run_id)
+            mark(con)
+
+        with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
+            load_batch(
+                con,
+                dataset,
+                outcome.valid,
+                outcome.quarantined,
+                run_id=run_id,
+                validations=outcome.results,
+                before_commit=bookkeeping,
+            )
+        result.rows[name] = len(outcome.valid)
+        result.quarantined[name] = len(outcome.quarantined)
+    return result
+
+
+def finish(
+    path: Path,
+    *,
+    run_id: str,
+    results: Sequence[ChunkResult],
+    settings: Settings,
+    error: str | None = None,
+) -> list[ModelResult]:
+    """Rebuild the marts (unless a chunk failed) and close the ledger row."""
+    with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
+        models = [] if error else run_models(con)
+        totals: dict[str, list[int]] = {}
+        for r in results:
+            for name, rows in r.rows.items():
+                t = totals.setdefault(name, [0, 0])
+                t[0] += rows
+                t[1] += r.quarantined.get(name, 0)
+        for name, (rows, quarantined) in totals.items():
+            audit.record_dataset(
+                con,
+                run_id=run_id,
+                dataset=name,
+                rows_extracted=rows + quarantined,
+                rows_loaded=rows,
+                rows_quarantined=quarantined,
+                keys_failed=0,
+            )
+        partial = any(r.keys_failed for r in results)
+        status = "failed" if error else "partial" if partial else "success"
+        audit.finish_run(con, run_id=run_id, status=status, message=error)
+    return models
+
+
+def run_backfill(
+    path: Path,
+    plan: BackfillPlan,
+    *,
+    run_id: str,
+    settings: Settings,
+    api_key: SecretStr | None = None,
+    code_version: str | None = None,
+    on_start: Callable[[int], None] = lambda done: None,
+    on_chunk: Callable[[ChunkResult], None] = lambda result: None,
+) -> list[ChunkResult]:
+    """The whole backfill without an orchestrator (the CLI's path); resumes a killed attempt."""
+    done = begin(path, plan, run_id=run_id, settings=settings, code_version=code_version)
+    for note in plan.notes:
+        log.info(note)
+    on_start(sum(all((c.name, d) in done for d in c.datasets) for c in plan.chunks))
+    results: list[ChunkResult] = []
+    try:
+        for chunk in plan.chunks:
+            result = run_chunk(
+                path, plan, chunk, run_id=run_id, done=done, settings=settings, api_key=api_key
+            )
+            results.append(result)
+            on_chunk(result)
+    except Exception as exc:
+        message = f"backfill chunk {chunk.name} failed: {exc}; re-run to resume"
+        try:
+            finish(path, run_id=run_id, results=results, settings=settings, error=message)
+        except Exception:  # the original error is the one worth reporting
+            log.exception("could not record the failed backfill %s", plan.backfill_id)
+        raise
+    finish(path, run_id=run_id, results=results, settings=settings)
+    return results
