@@ -1,7 +1,8 @@
 """Per-key isolation and the circuit breaker, shared by every source.
 
 One ticker or series failing must not cost the others; most of them failing at once means a
-block or an outage, and then nothing should load.
+block or an outage, and then nothing should load. When the very first keys cannot even reach the
+host, the rest would only repeat the wait, so the source is given up at once.
 """
 
 from collections.abc import Callable, Iterable
@@ -10,6 +11,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from smallcap.errors import SourceError
+from sources.retry import UnreachableError
+
+# Give up on a source when this many keys in a row, before any success, could not reach it.
+UNREACHABLE_AFTER = 2
 
 
 @dataclass(frozen=True)
@@ -44,12 +49,22 @@ def isolate(
     keys = list(keys)
     parts: dict[str, list[pd.DataFrame]] = {}
     failures: list[KeyFailure] = []
+    unreachable_streak, succeeded = 0, False
     for key in keys:
         try:
             frames = fetch_one(key)
         except Exception as exc:  # isolation is the point; the class is recorded
             failures.append(KeyFailure(dataset, key, type(exc).__name__, scrub(str(exc))[:500]))
+            unreachable_streak = unreachable_streak + 1 if isinstance(exc, UnreachableError) else 0
+            if not succeeded and unreachable_streak >= min(UNREACHABLE_AFTER, len(keys)):
+                raise SourceError(
+                    f"{dataset}: source unreachable: {unreachable_streak} keys in a row could not "
+                    f"connect and none succeeded (no network, DNS, proxy or firewall?); gave up "
+                    f"after {len(failures)} of {len(keys)} keys, nothing loaded. "
+                    f"{failures[-1].key}: {failures[-1].message}"
+                ) from None
             continue
+        succeeded = True
         for name, frame in frames.items():
             parts.setdefault(name, []).append(frame)
     if failures and len(failures) / len(keys) >= max_failure_ratio:

@@ -14,6 +14,7 @@ Mapping (FRED -> column):
 from __future__ import annotations
 
 import http.client
+import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
@@ -28,13 +29,14 @@ from pydantic import SecretStr
 
 from smallcap.datasets import RATES
 from smallcap.errors import SourceError
-from smallcap.settings import Settings
+from smallcap.settings import Settings, get_settings
 from sources.extraction import Extraction, isolate
 from sources.retry import (
     PermanentSourceError,
     RateLimiter,
     RetryPolicy,
     TransientSourceError,
+    UnreachableError,
     shared_limiter,
     with_retries,
 )
@@ -105,9 +107,11 @@ class _TimedFred(Fred):
             error = TransientSourceError(f"malformed XML from FRED ({exc})")
         except (TimeoutError, URLError, http.client.HTTPException, ConnectionError) as exc:
             reason = exc.reason if isinstance(exc, URLError) else exc
-            error = TransientSourceError(
-                f"network error ({type(reason).__name__}: {reason}); timeout {self._timeout}s"
-            )
+            text = f"network error ({type(reason).__name__}: {reason}); timeout {self._timeout}s"
+            if isinstance(reason, socket.gaierror | ConnectionRefusedError):
+                error = UnreachableError(text + "; cannot reach FRED: check the network or proxy")
+            else:
+                error = TransientSourceError(text)
         raise error
 
 
@@ -248,7 +252,7 @@ def extract_rates(
     retry: RetryPolicy | None = None,
 ) -> Extraction:
     """Rates and series metadata, isolated per series; the breaker trips on mass failure."""
-    settings = settings or Settings()
+    settings = settings or get_settings()
     key = _secret(api_key)
     policy = retry or RetryPolicy.from_settings(settings)
     limiter = shared_limiter(SOURCE, settings.fred_requests_per_second)

@@ -18,11 +18,11 @@ from tenacity import (
     RetryCallState,
     Retrying,
     retry_if_exception_type,
-    stop_after_attempt,
     wait_exponential_jitter,
 )
 
 from smallcap.errors import SourceError
+from smallcap.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -30,6 +30,15 @@ T = TypeVar("T")
 
 class TransientSourceError(SourceError):
     """A failure that may pass on its own (HTTP 429/5xx, timeout, reset): retried with backoff."""
+
+
+class UnreachableError(TransientSourceError):
+    """The host could not be reached at all (DNS failure, connection refused).
+
+    Usually the machine is offline or a proxy/firewall is in the way, so it is retried only
+    ``RetryPolicy.unreachable_attempts`` times, and ``sources.extraction.isolate`` gives up on
+    the whole source when the first keys all fail this way.
+    """
 
 
 class PermanentSourceError(SourceError):
@@ -42,29 +51,37 @@ class EmptyResultError(PermanentSourceError):
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Exponential backoff with jitter: waits ~initial, 2*initial, ... capped at ``max_wait``."""
+    """Exponential backoff with jitter: waits ~initial, 2*initial, ... capped at ``max_wait``.
+
+    An unreachable host gets fewer attempts than other transient errors: a DNS or routing
+    blip clears within one short wait, an offline machine never does.
+    """
 
     attempts: int = 4
     initial_wait: float = 2.0
     max_wait: float = 60.0
     jitter: float = 1.0
+    unreachable_attempts: int = 2
     sleep: Callable[[float], None] = time.sleep
 
     @classmethod
-    def from_settings(cls, settings: object | None) -> RetryPolicy:
-        """Policy from optional settings fields; defaults when a field is absent.
-
-        Reads ``source_retry_attempts`` and ``source_retry_wait_seconds`` if Settings has them,
-        so an end-to-end test can make retries instant through the environment.
-        """
-        attempts = getattr(settings, "source_retry_attempts", None)
-        wait = getattr(settings, "source_retry_wait_seconds", None)
-        base = cls()
+    def from_settings(cls, settings: Settings | None = None) -> RetryPolicy:
+        """Policy from ``source_retry_attempts`` and ``source_retry_wait_seconds``, so an
+        end-to-end test can make retries instant through the environment."""
+        settings = settings or get_settings()
+        wait = settings.source_retry_wait_seconds
         return cls(
-            attempts=int(attempts) if attempts is not None else base.attempts,
-            initial_wait=float(wait) if wait is not None else base.initial_wait,
-            jitter=base.jitter if wait is None or wait > 0 else 0.0,
+            attempts=settings.source_retry_attempts,
+            initial_wait=wait,
+            jitter=cls.jitter if wait > 0 else 0.0,
         )
+
+    def attempts_for(self, exc: BaseException | None) -> int:
+        """How many attempts a call that failed with ``exc`` gets in all (at least one)."""
+        limit = self.attempts
+        if isinstance(exc, UnreachableError):
+            limit = min(limit, self.unreachable_attempts)
+        return max(1, limit)
 
 
 NO_WAIT = RetryPolicy(attempts=3, initial_wait=0.0, max_wait=0.0, jitter=0.0)
@@ -73,6 +90,10 @@ NO_WAIT = RetryPolicy(attempts=3, initial_wait=0.0, max_wait=0.0, jitter=0.0)
 def with_retries(call: Callable[[], T], *, policy: RetryPolicy, what: str) -> T:
     """Run ``call``; retry it on :class:`TransientSourceError` only, then re-raise the last one."""
 
+    def _stop(state: RetryCallState) -> bool:
+        exc = state.outcome.exception() if state.outcome else None
+        return state.attempt_number >= policy.attempts_for(exc)
+
     def _log_retry(state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0.0
@@ -80,13 +101,13 @@ def with_retries(call: Callable[[], T], *, policy: RetryPolicy, what: str) -> T:
             "%s: attempt %d/%d failed (%s); retrying in %.1fs",
             what,
             state.attempt_number,
-            policy.attempts,
+            policy.attempts_for(exc),
             exc,
             wait,
         )
 
     retrying = Retrying(
-        stop=stop_after_attempt(max(1, policy.attempts)),
+        stop=_stop,
         wait=wait_exponential_jitter(
             initial=policy.initial_wait, max=policy.max_wait, jitter=policy.jitter
         ),

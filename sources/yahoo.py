@@ -26,7 +26,7 @@ import yfinance as yf
 
 from smallcap.calendar import trading_days
 from smallcap.datasets import FUNDAMENTALS, PRICES, SECTOR_WEIGHTS
-from smallcap.settings import Settings
+from smallcap.settings import Settings, get_settings
 from sources.extraction import Extraction, isolate
 from sources.retry import EmptyResultError, RateLimiter, RetryPolicy, shared_limiter, with_retries
 from sources.yahoo_client import call_yahoo, configure_yfinance
@@ -190,9 +190,9 @@ def extract_prices(
     retry: RetryPolicy | None = None,
 ) -> Extraction:
     """Bars per ticker over its own window, isolated per ticker (frames={'prices': ...})."""
-    settings = settings or Settings()
+    settings = settings or get_settings()
     policy, limiter = _plumbing(settings, retry)
-    timeout = float(getattr(settings, "yahoo_timeout_seconds", DEFAULT_TIMEOUT))
+    timeout = settings.yahoo_timeout_seconds
 
     def fetch_one(ticker: str) -> dict[str, pd.DataFrame]:
         start, end = windows[ticker]
@@ -218,7 +218,7 @@ def extract_fundamentals(
     retry: RetryPolicy | None = None,
 ) -> Extraction:
     """Today's snapshot per ticker (frames={'fundamentals', 'sector_weights'})."""
-    settings = settings or Settings()
+    settings = settings or get_settings()
     policy, limiter = _plumbing(settings, retry)
 
     def fetch_one(ticker: str) -> dict[str, pd.DataFrame]:

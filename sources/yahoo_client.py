@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 import threading
 from collections.abc import Callable
 from json import JSONDecodeError
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import yfinance as yf
+from curl_cffi.curl import CurlError
+from urllib3.exceptions import NewConnectionError
 from yfinance.data import YfData
 from yfinance.exceptions import (
     YFDataException,
@@ -32,6 +35,7 @@ from sources.retry import (
     PermanentSourceError,
     RateLimiter,
     TransientSourceError,
+    UnreachableError,
 )
 
 log = logging.getLogger(__name__)
@@ -71,10 +75,39 @@ def forget_responses() -> None:
     YfData.cache_get.cache_clear()
 
 
+# curl: couldn't resolve proxy, couldn't resolve host, couldn't connect
+_UNREACHABLE_CURL_CODES = frozenset({5, 6, 7})
+
+
 def _status(exc: BaseException) -> int | None:
+    """The HTTP status of the response an error carries; curl_cffi reports 0 for "no response"."""
     response = getattr(exc, "response", None)
     status = getattr(response, "status_code", None)
-    return status if isinstance(status, int) else None
+    return status if isinstance(status, int) and status > 0 else None
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and every exception it wraps (cause, context, args, urllib3's ``reason``)."""
+    found: list[BaseException] = []
+    stack = [exc]
+    while stack:
+        current = stack.pop()
+        if any(current is seen for seen in found):
+            continue
+        found.append(current)
+        linked = (current.__cause__, current.__context__, getattr(current, "reason", None))
+        stack += [e for e in (*linked, *current.args) if isinstance(e, BaseException)]
+    return found
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """DNS failure or refused connection (requests/urllib3 or curl_cffi), directly or wrapped."""
+    for cause in _causes(exc):
+        if isinstance(cause, NewConnectionError | ConnectionRefusedError | socket.gaierror):
+            return True
+        if isinstance(cause, CurlError) and getattr(cause, "code", None) in _UNREACHABLE_CURL_CODES:
+            return True
+    return False
 
 
 def as_source_error(exc: BaseException, what: str) -> SourceError:
@@ -92,6 +125,11 @@ def as_source_error(exc: BaseException, what: str) -> SourceError:
             return TransientSourceError(f"{prefix}: Yahoo error: {reason}")
         return PermanentSourceError(
             f"{prefix}: {exc}; check the symbol in the universe file on finance.yahoo.com"
+        )
+    if is_unreachable(exc):
+        return UnreachableError(
+            f"{prefix}: network error, cannot reach Yahoo ({type(exc).__name__}: {exc}); check the "
+            "network, DNS or proxy"
         )
     status = _status(exc)
     if status is not None:

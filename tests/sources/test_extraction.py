@@ -1,0 +1,81 @@
+"""Per-key isolation, the circuit breaker and the give-up on an unreachable source."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from smallcap.errors import SourceError
+from sources.extraction import isolate
+from sources.retry import (
+    PermanentSourceError,
+    RetryPolicy,
+    TransientSourceError,
+    UnreachableError,
+    with_retries,
+)
+
+
+def fetcher(failing: dict[str, Exception], asked: list[str]):
+    def fetch_one(key: str) -> dict[str, pd.DataFrame]:
+        asked.append(key)
+        if key in failing:
+            raise failing[key]
+        return {"rows": pd.DataFrame({"key": [key]})}
+
+    return fetch_one
+
+
+def test_two_unreachable_keys_before_any_success_give_up_without_asking_the_rest() -> None:
+    asked: list[str] = []
+    down = {k: UnreachableError(f"{k}: cannot reach host") for k in "ABCDE"}
+
+    with pytest.raises(SourceError, match=r"rates: source unreachable.*2 of 5 keys.*B: cannot"):
+        isolate("rates", "ABCDE", fetcher(down, asked), max_failure_ratio=0.5)
+
+    assert asked == ["A", "B"]
+
+
+def test_unreachable_key_after_a_success_is_isolated_like_any_failure() -> None:
+    asked: list[str] = []
+    failing = {"B": UnreachableError("B down"), "C": UnreachableError("C down")}
+
+    result = isolate("prices", "ABCDE", fetcher(failing, asked), max_failure_ratio=0.5)
+
+    assert asked == list("ABCDE")
+    assert [f.key for f in result.failures] == ["B", "C"]
+    assert list(result.frames["rows"]["key"]) == ["A", "D", "E"]
+
+
+def test_other_errors_between_unreachable_ones_reset_the_streak() -> None:
+    asked: list[str] = []
+    failing = {
+        "A": UnreachableError("A down"),
+        "B": PermanentSourceError("B unknown"),
+        "C": UnreachableError("C down"),
+    }
+
+    result = isolate("prices", "ABCDEFG", fetcher(failing, asked), max_failure_ratio=0.5)
+
+    assert len(asked) == 7 and len(result.failures) == 3
+
+
+def test_unreachable_host_is_retried_fewer_times_than_other_transient_errors() -> None:
+    waits: list[float] = []
+    policy = RetryPolicy(attempts=4, initial_wait=1, jitter=0, sleep=waits.append)
+    calls = {"unreachable": 0, "transient": 0}
+
+    def fail(kind: str, error: type[Exception]):
+        def call() -> None:
+            calls[kind] += 1
+            raise error(kind)
+
+        return call
+
+    with pytest.raises(UnreachableError):
+        with_retries(fail("unreachable", UnreachableError), policy=policy, what="x")
+    with pytest.raises(TransientSourceError):
+        with_retries(fail("transient", TransientSourceError), policy=policy, what="x")
+
+    assert calls == {"unreachable": 2, "transient": 4}
+    assert waits == [1, 1, 2, 4]
