@@ -2,6 +2,7 @@
 
 import json
 import os
+import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -21,8 +22,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
 )
-out = Console()
-err = Console(stderr=True)
+# piped output (CI logs, `| less`) gets room for the summary tables instead of 80 columns
+out = Console(width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
 WarehouseOpt = Annotated[
     Path | None, typer.Option("--warehouse", help="Warehouse file (default from settings).")
