@@ -1,0 +1,188 @@
+"""The backfill's plain functions: chunk planning, resumption, and equality with one big load."""
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from smallcap import backfill as bf
+from smallcap.datasets import DATASETS
+from smallcap.errors import ConfigError
+from smallcap.settings import Settings
+from sources import sample
+from transforms.runner import run_models
+from warehouse.checksums import table_checksums
+from warehouse.connection import warehouse
+from warehouse.loader import load_batch
+from warehouse.universe import sync_universe
+
+START, END = date(2023, 11, 1), date(2024, 2, 29)
+UNIVERSE = """
+[baskets]
+small = ["IWM", "IJR"]
+large = ["SPY"]
+index = ["^RUT"]
+pairs = [["IWM", "SPY"]]
+
+[fred]
+series = ["DFF", "DGS2"]
+"""
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory) -> Settings:
+    path = tmp_path_factory.mktemp("universe") / "universe.toml"
+    path.write_text(UNIVERSE)
+    return Settings(SMALLCAP_UNIVERSE=path)
+
+
+def _backfill(path: Path, settings: Settings, run_id: str = "bf-1") -> list[bf.ChunkResult]:
+    plan = bf.plan_backfill(START, END, settings=settings, source="sample", batch_size=2)
+    return bf.run_backfill(path, plan, run_id=run_id, settings=settings)
+
+
+def _checksums(path: Path) -> dict:
+    with warehouse(path, read_only=True) as con:
+        return table_checksums(con)
+
+
+def ledger_matches_core_rows(path: Path) -> bool:
+    """Chunks never overlap, so the rows the ledger says were loaded are all the core rows."""
+    with warehouse(path, read_only=True) as con:
+        marked = dict(
+            con.execute(
+                "select dataset, sum(rows) from audit.backfill_chunks group by dataset"
+            ).fetchall()
+        )
+        held = {
+            name: con.execute(f"select count(*) from {ds.table}").fetchall()[0][0]
+            for name, ds in DATASETS.items()
+        }
+    return all(marked.get(name, 0) == rows for name, rows in held.items())
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, settings) -> Path:
+    path = tmp_path_factory.mktemp("reference") / "a.duckdb"
+    _backfill(path, settings)
+    return path
+
+
+def test_backfill_id_is_stable_and_ignores_ticker_order():
+    one = bf.backfill_id(START, END, ["IWM", "SPY"], "sample")
+
+    assert one == bf.backfill_id(START, END, ["SPY", "IWM"], "sample")
+    assert one != bf.backfill_id(START, END, ["IWM", "SPY"], "live")
+    assert one != bf.backfill_id(START, date(2024, 3, 1), ["IWM", "SPY"], "sample")
+
+
+def test_plan_has_chunks_per_year_and_ticker_batch_clipped_to_the_window(settings):
+    plan = bf.plan_backfill(START, END, settings=settings, source="sample", batch_size=2)
+
+    assert [c.name for c in plan.chunks] == [
+        "2023/prices/IWM+IJR",
+        "2023/prices/SPY+^RUT",
+        "2023/fundamentals/IWM+IJR",
+        "2023/fundamentals/SPY",
+        "2023/rates/DFF+DGS2",
+        "2024/prices/IWM+IJR",
+        "2024/prices/SPY+^RUT",
+        "2024/fundamentals/IWM+IJR",
+        "2024/fundamentals/SPY",
+        "2024/rates/DFF+DGS2",
+    ]
+    assert (plan.chunks[0].start, plan.chunks[0].end) == (START, date(2023, 12, 31))
+    assert (plan.chunks[-1].start, plan.chunks[-1].end) == (date(2024, 1, 1), END)
+
+
+def test_live_plan_loads_no_fundamentals_and_says_yahoo_keeps_no_history(settings):
+    plan = bf.plan_backfill(START, END, settings=settings, tickers=["IWM"], source="live")
+
+    assert {c.group for c in plan.chunks} == {"prices", "rates"}
+    assert any("no fundamentals history" in note for note in plan.notes)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "tickers", "fragment"),
+    [
+        (END, START, None, "is after end"),
+        (START, END, ["IWM", "bad ticker"], "invalid tickers"),
+    ],
+)
+def test_plan_rejects_reversed_windows_and_bad_tickers(settings, start, end, tickers, fragment):
+    with pytest.raises(ConfigError, match=fragment):
+        bf.plan_backfill(start, end, settings=settings, tickers=tickers, source="sample")
+
+
+def test_chunked_backfill_equals_one_load_of_the_whole_window(reference, settings, tmp_path):
+    single = tmp_path / "single.duckdb"
+    universe = settings.universe
+    frames = {
+        "prices": sample.generate_prices(universe.tickers, START, END),
+        "fundamentals": sample.generate_fundamentals(universe.funds, START, END),
+        "sector_weights": sample.generate_sector_weights(universe.funds, START, END),
+        "rates": sample.generate_rates(universe.fred_series, START, END),
+    }
+    with warehouse(single) as con:
+        sync_universe(con, universe)
+        for name, frame in frames.items():
+            load_batch(con, DATASETS[name], frame, frame.iloc[:0].assign(reason=""), run_id="x")
+        run_models(con)
+
+    assert _checksums(reference) == _checksums(single)
+    assert ledger_matches_core_rows(reference)
+
+
+def test_rerun_skips_every_done_chunk_and_changes_no_row(reference, settings, tmp_path):
+    path = tmp_path / "rerun.duckdb"
+    shutil.copy(reference, path)
+
+    results = _backfill(path, settings, run_id="second")
+
+    assert all(r.skipped for r in results)
+    assert _checksums(path) == _checksums(reference)
+    with warehouse(path, read_only=True) as con:
+        runs = con.execute("select flow, status from audit.runs order by started_at").fetchall()
+    assert runs == [("backfill", "success"), ("backfill", "success")]
+
+
+def test_failed_load_leaves_no_partial_chunk_and_a_rerun_completes(
+    reference, settings, tmp_path, monkeypatch
+):
+    path = tmp_path / "resume.duckdb"
+    real_load, calls = bf.load_batch, []
+
+    def load_then_fail_fifth(con, *args, before_commit, **kwargs):
+        def hook(c) -> None:
+            before_commit(c)
+            calls.append(1)
+            if len(calls) == 5:
+                raise RuntimeError("disk full")
+
+        return real_load(con, *args, before_commit=hook, **kwargs)
+
+    monkeypatch.setattr(bf, "load_batch", load_then_fail_fifth)
+    with pytest.raises(RuntimeError, match="disk full"):
+        _backfill(path, settings, run_id="broken")
+    monkeypatch.setattr(bf, "load_batch", real_load)
+
+    with warehouse(path, read_only=True) as con:
+        marked = con.execute("select count(*) from audit.backfill_chunks").fetchall()[0][0]
+        status, message = con.execute("select status, message from audit.runs").fetchall()[0]
+    assert marked == 4
+    assert ledger_matches_core_rows(path)
+    assert status == "failed" and "2023/fundamentals/SPY" in message and "re-run" in message
+
+    results = _backfill(path, settings, run_id="resumed")
+
+    assert [r.skipped for r in results][:4] == [True, True, True, False]
+    assert _checksums(path) == _checksums(reference)
+
+
+def test_mart_tables_are_built_from_the_backfilled_rows(reference):
+    with warehouse(reference, read_only=True) as con:
+        frame = con.sql("select min(date), max(date) from mart.pe_spread_daily").df()
+
+    assert frame.iloc[0].tolist() == [pd.Timestamp(START), pd.Timestamp("2024-02-29")]
