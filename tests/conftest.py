@@ -1,11 +1,14 @@
-"""Shared fixtures: a fresh warehouse per test, and the real recorded data when ../shared exists."""
+"""Shared fixtures: a fresh warehouse per test, the real recorded data when ../shared exists,
+and the network-edge fakes (Yahoo via ``responses``, FRED on loopback) from tests/fakes.py."""
 
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
+from fakes import FredStub, YahooMock, fred_stub, free_port, yahoo_mock
 
+from sources.yahoo_client import configure_yfinance
 from warehouse.connection import warehouse
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -38,3 +41,29 @@ def prefect_api() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=90):
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def yfinance_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """yfinance's sqlite caches in a temp folder, never the user's or the project's."""
+    return configure_yfinance(tmp_path_factory.mktemp("yfinance-cache"))
+
+
+@pytest.fixture
+def yahoo() -> Iterator[YahooMock]:
+    """Yahoo answered by ``responses``; also routes production's default yfinance session."""
+    with yahoo_mock() as mock:
+        yield mock
+
+
+@pytest.fixture
+def fred_server() -> Iterator[FredStub]:
+    """FRED on 127.0.0.1:<free port> serving DFF and GDP; unknown series answer 400."""
+    with fred_stub() as stub:
+        yield stub
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port with nothing listening: connections are refused at once."""
+    return free_port()

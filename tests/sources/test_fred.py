@@ -32,7 +32,7 @@ from sources.retry import (
 )
 
 if TYPE_CHECKING:
-    from conftest import FredStub
+    from fakes import FredStub
 
 KEY = "zz9plural7alpha0key4leak2check"
 OBS = "series/observations"

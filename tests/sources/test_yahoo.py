@@ -32,7 +32,7 @@ from sources.yahoo import (
 from sources.yahoo_fundamentals import normalize_fundamentals
 
 if TYPE_CHECKING:
-    from conftest import YahooMock
+    from fakes import YahooMock
 
 NVDA = "historical-via-chart-NVDA-split-2021-02-01-to-2022-01-31.csv.body.json"
 MSFT = "historical-via-chart-MSFT-dividends-2021-02-01-to-2022-01-31.csv.body.json"

@@ -1,27 +1,38 @@
-"""Offline stand-ins for Yahoo (``responses`` on a requests.Session) and FRED (a loopback server).
+"""Offline stand-ins at the network edge: Yahoo via ``responses``, FRED via a loopback server.
 
-Both serve real recorded bodies from ../shared/fixtures/real; tests skip when it is absent.
+Both serve real recorded bodies from ../shared/fixtures/real (tests skip when it is absent).
+The fixtures that wrap these live in tests/conftest.py so source, flow and CLI tests share them.
+
+yfinance 1.7 sends every request through one process-wide ``YfData`` singleton whose session is
+replaced whenever a ``Ticker`` is built with ``session=...``; production passes ``None``, which
+keeps whatever session the singleton holds. ``YahooMock.install`` therefore puts a plain
+``requests.Session`` (which ``responses`` intercepts) into the singleton, and puts the previous
+one back afterwards.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import re
+import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 import responses
+from yfinance.data import YfData
 
-from sources.yahoo_client import configure_yfinance
-
-REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "real"
+REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures" / "real"
 YAHOO_BODIES = REAL / "yahoo" / "raw-bodies"
 FRED_XML = REAL / "fred" / "xml"
 CHART_URL = "https://query2.finance.yahoo.com/v8/finance/chart/{}"
@@ -34,18 +45,13 @@ FRED_NOT_FOUND = (
     b'<?xml version="1.0" encoding="utf-8" ?>\n'
     b'<error code="400" message="Bad Request.  The series does not exist."/>\n'
 )
+NEW_YORK = ZoneInfo("America/New_York")
 
 
 def real_file(path: Path) -> Path:
     if not path.is_file():
         pytest.skip(f"{path} not present (../shared/fixtures/real is optional)")
     return path
-
-
-@pytest.fixture(scope="session", autouse=True)
-def yfinance_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """yfinance's sqlite caches in a temp folder, never the user's or the project's."""
-    return configure_yfinance(tmp_path_factory.mktemp("yfinance-cache"))
 
 
 # ---------------------------------------------------------------- Yahoo
@@ -70,6 +76,62 @@ def not_found_chart() -> str:
     return json.dumps({"chart": {"result": None, "error": error}})
 
 
+@dataclass(frozen=True)
+class Bar:
+    """One synthetic daily bar; ``adj_close`` defaults to ``close``."""
+
+    day: date
+    close: float
+    adj_close: float | None = None
+    dividend: float = 0.0
+    split: tuple[int, int] | None = None  # (numerator, denominator), e.g. (4, 1)
+
+
+def chart_body(ticker: str, bars: list[Bar]) -> str:
+    """A v8 chart body for ``bars``, built on the recorded QQQ chart so every field yfinance
+    reads is where Yahoo puts it (bars stamped at the 09:30 New York open, events keyed by
+    epoch seconds)."""
+    template = json.loads(
+        real_file(YAHOO_BODIES / "chart-QQQ-2020-01-01-to-2020-01-03.body.json").read_text()
+    )
+    result = copy.deepcopy(template["chart"]["result"][0])
+    stamps = [
+        int(datetime(b.day.year, b.day.month, b.day.day, 9, 30, tzinfo=NEW_YORK).timestamp())
+        for b in bars
+    ]
+    result["meta"].update(symbol=ticker, instrumentType="ETF", regularMarketTime=stamps[-1])
+    result["timestamp"] = stamps
+    result["indicators"] = {
+        "quote": [
+            {
+                "open": [b.close for b in bars],
+                "high": [b.close * 1.01 for b in bars],
+                "low": [b.close * 0.99 for b in bars],
+                "close": [b.close for b in bars],
+                "volume": [1_000_000 for _ in bars],
+            }
+        ],
+        "adjclose": [{"adjclose": [b.close if b.adj_close is None else b.adj_close for b in bars]}],
+    }
+    dividends = {
+        str(t): {"amount": b.dividend, "date": t}
+        for t, b in zip(stamps, bars, strict=True)
+        if b.dividend
+    }
+    splits = {
+        str(t): {
+            "date": t,
+            "numerator": b.split[0],
+            "denominator": b.split[1],
+            "splitRatio": f"{b.split[0]}:{b.split[1]}",
+        }
+        for t, b in zip(stamps, bars, strict=True)
+        if b.split
+    }
+    result["events"] = {k: v for k, v in (("dividends", dividends), ("splits", splits)) if v}
+    return json.dumps({"chart": {"result": [result], "error": None}})
+
+
 @dataclass
 class YahooMock:
     """A RequestsMock with Yahoo's cookie/crumb dance stubbed and helpers per endpoint."""
@@ -89,6 +151,10 @@ class YahooMock:
     def chart_file(self, ticker: str, name: str) -> None:
         self.chart(ticker, (200, self.real_body(name)))
 
+    def bars(self, ticker: str, bars: list[Bar]) -> None:
+        """Serve synthetic bars (see ``chart_body``) for every history request of ``ticker``."""
+        self.chart(ticker, (200, chart_body(ticker, bars)))
+
     def unknown(self, ticker: str) -> None:
         """What Yahoo answers for a symbol it does not know (chart and quoteSummary: 404)."""
         self.rm.get(CHART_URL.format(ticker), status=404, body=not_found_chart())
@@ -96,16 +162,19 @@ class YahooMock:
         body = json.dumps({"quoteSummary": {"result": None, "error": error}})
         self.rm.get(QUOTE_SUMMARY_URL.format(ticker), status=404, body=body)
 
-    def fundamentals(self, ticker: str) -> None:
-        for url, name in (
-            (QUOTE_SUMMARY_URL.format(ticker), f"quoteSummary-all-{ticker}.body.json"),
-            (QUOTE_URL, f"quote-{ticker}.body.json"),
-        ):
-            body = real_file(YAHOO_BODIES / name).read_text()
-            match = [
-                responses.matchers.query_param_matcher({"symbols": ticker}, strict_match=False)
-            ]
-            self.rm.get(url, body=body, match=match if url == QUOTE_URL else [])
+    def fundamentals(self, ticker: str, recorded_as: str | None = None) -> None:
+        """quoteSummary and v7 quote for ``ticker`` from the recording of ``recorded_as``
+        (default: the same ticker; QQQ and AAPL are recorded)."""
+        source = recorded_as or ticker
+        summary = json.loads(self.real_body(f"quoteSummary-all-{source}.body.json"))
+        quote = json.loads(self.real_body(f"quote-{source}.body.json"))
+        if source != ticker:  # yfinance checks the symbol it asked for
+            for item in quote["quoteResponse"]["result"]:
+                item["symbol"] = ticker
+            summary["quoteSummary"]["result"][0].get("quoteType", {})["symbol"] = ticker
+        self.rm.get(QUOTE_SUMMARY_URL.format(ticker), body=json.dumps(summary))
+        match = [responses.matchers.query_param_matcher({"symbols": ticker}, strict_match=False)]
+        self.rm.get(QUOTE_URL, body=json.dumps(quote), match=match)
         empty = json.dumps({"timeseries": {"result": [], "error": None}})
         self.rm.get(TIMESERIES_URL.format(ticker), body=empty)
 
@@ -114,13 +183,27 @@ class YahooMock:
         return sum(1 for c in self.rm.calls if c.request.url.startswith(url + "?period1="))
 
 
-@pytest.fixture
-def yahoo() -> Iterator[YahooMock]:
+@contextmanager
+def yfinance_session(session: requests.Session) -> Iterator[None]:
+    """Route production's ``session=None`` yfinance calls through ``session``, then restore."""
+    data = YfData()
+    previous = data._session
+    YfData(session=session)
+    try:
+        yield
+    finally:
+        data._session = previous
+
+
+@contextmanager
+def yahoo_mock() -> Iterator[YahooMock]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rm:
         rm.get("https://fc.yahoo.com/", status=404, body="")
         rm.get(re.compile(r"https://query[12]\.finance\.yahoo\.com/v1/test/getcrumb"), body="crumb")
         rm.get(re.compile(r"https://guce\.yahoo\.com/consent.*"), body="<html></html>")
-        yield YahooMock(rm=rm, session=requests.Session())
+        mock = YahooMock(rm=rm, session=requests.Session())
+        with yfinance_session(mock.session):
+            yield mock
 
 
 # ---------------------------------------------------------------- FRED
@@ -154,6 +237,15 @@ class FredStub:
 
     def serve_file(self, endpoint: str, series_id: str, name: str) -> None:
         self.script(endpoint, series_id, Reply(body=real_file(FRED_XML / name).read_bytes()))
+
+    def observations(self, series_id: str, values: Mapping[date, str]) -> None:
+        """Serve ``values`` (FRED's text, '.' for missing) in the recorded XML layout."""
+        rows = "".join(
+            f'<observation realtime_start="{d}" realtime_end="{d}" date="{d}" value="{v}"/>'
+            for d, v in sorted(values.items())
+        )
+        body = f'<?xml version="1.0" encoding="utf-8" ?><observations>{rows}</observations>'
+        self.script("series/observations", series_id, Reply(body=body.encode()))
 
     def count(self, endpoint: str, series_id: str) -> int:
         return self.hits.count((endpoint, series_id))
@@ -191,8 +283,8 @@ def _handler(stub: FredStub) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def fred_server() -> Iterator[FredStub]:
+@contextmanager
+def fred_stub() -> Iterator[FredStub]:
     """FRED on 127.0.0.1:<free port> serving DFF and GDP; unknown series answer 400."""
     stub = FredStub()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(stub))
@@ -213,11 +305,8 @@ def fred_server() -> Iterator[FredStub]:
         server.server_close()
 
 
-@pytest.fixture
-def closed_port() -> int:
-    """A loopback port with nothing listening: connections are refused at once."""
-    import socket
-
+def free_port() -> int:
+    """A loopback port with nothing listening: connections to it are refused at once."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
