@@ -302,3 +302,11 @@ def serve(
         serve_all(limit=limit)
     except SmallcapError as exc:
         _fail(str(exc))
+
+
+# operations commands in their own modules (imported last: they use the helpers above)
+from smallcap.cli_export import export  # noqa: E402
+from smallcap.cli_quarantine import quarantine_app  # noqa: E402
+
+app.command()(export)
+app.add_typer(quarantine_app, name="quarantine")

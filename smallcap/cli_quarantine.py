@@ -1,0 +1,171 @@
+"""`smallcap quarantine list|show|release|purge`: operate on rows that failed validation."""
+
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from smallcap import cli
+from smallcap.datasets import DATASETS
+from smallcap.errors import SmallcapError
+from smallcap.settings import get_settings
+
+quarantine_app = typer.Typer(
+    no_args_is_help=True, help="Inspect, release (re-validate and load) or purge quarantined rows."
+)
+
+DatasetOpt = Annotated[
+    str | None,
+    typer.Option("--dataset", help="prices, fundamentals, sector_weights or rates (default all)."),
+]
+IdsOpt = Annotated[
+    list[str] | None,
+    typer.Option("--ids", help="quarantine_id values, repeatable or comma-separated."),
+]
+
+
+def _ids(values: list[str] | None) -> list[int] | None:
+    if not values:
+        return None
+    try:
+        return [int(v) for value in values for v in value.split(",") if v.strip()]
+    except ValueError:
+        cli._fail(f"--ids {values} must be integers (quarantine_id values from `show`)")
+    return None
+
+
+def _path(warehouse: Path | None) -> tuple[Path, float]:
+    settings = get_settings(warehouse=warehouse)
+    return settings.warehouse_to_read(), settings.lock_timeout_seconds
+
+
+@quarantine_app.command("list")
+def list_(dataset: DatasetOpt = None, warehouse: cli.WarehouseOpt = None) -> None:
+    """Quarantined rows per dataset and reason."""
+    from warehouse.connection import warehouse as connect
+    from warehouse.quarantine import summary
+
+    path, timeout = _path(warehouse)
+    try:
+        with connect(path, read_only=True, lock_timeout=timeout) as con:
+            found = summary(con, dataset)
+    except SmallcapError as exc:
+        cli._fail(str(exc))
+    cli._print_table(
+        f"quarantine in {path}: {sum(r[2] for r in found)} rows",
+        ["dataset", "reason", "rows", "first", "last"],
+        found,
+    )
+
+
+@quarantine_app.command()
+def show(
+    dataset: DatasetOpt = None,
+    limit: Annotated[int, typer.Option("--limit", help="Rows per dataset.")] = 20,
+    warehouse: cli.WarehouseOpt = None,
+) -> None:
+    """The newest quarantined rows with their reason and quarantine_id."""
+    from warehouse.connection import warehouse as connect
+    from warehouse.quarantine import rows
+
+    path, timeout = _path(warehouse)
+    try:
+        with connect(path, read_only=True, lock_timeout=timeout) as con:
+            frames = rows(con, dataset, limit=limit)
+    except SmallcapError as exc:
+        cli._fail(str(exc))
+    for name, frame in frames.items():
+        if frame.empty:
+            continue
+        key = list(DATASETS[name].key)
+        values = DATASETS[name].value_columns
+        cli._print_table(
+            f"quarantine.{name}",
+            ["quarantine_id", *key, "values", "reason"],
+            [
+                (
+                    row["quarantine_id"],
+                    *(_cell(row[k]) for k in key),
+                    ", ".join(f"{c}={_cell(row[c])}" for c in values),
+                    row["reason"],
+                )
+                for _, row in frame.iterrows()
+            ],
+        )
+
+
+def _cell(value: object) -> str:
+    """Dates without a midnight time, so a row stays readable in a narrow terminal."""
+    if isinstance(value, datetime) and value.time() == time(0):  # pandas Timestamps too
+        return value.date().isoformat()
+    return str(value)
+
+
+@quarantine_app.command()
+def release(
+    dataset: DatasetOpt = None,
+    ids: IdsOpt = None,
+    all_rows: Annotated[bool, typer.Option("--all", help="Every quarantined row.")] = False,
+    warehouse: cli.WarehouseOpt = None,
+) -> None:
+    """Re-validate rows with today's suites; load those that pass and rebuild the marts."""
+    chosen = _ids(ids)
+    if (chosen is None) == (not all_rows):
+        cli._fail("pass either --ids ... or --all")
+    from smallcap.version import code_version
+    from transforms.runner import run_models
+    from warehouse.connection import warehouse as connect
+    from warehouse.publish import publish_bi
+    from warehouse.quarantine import release as release_rows
+
+    settings = get_settings(warehouse=warehouse)
+    path = settings.warehouse_to_read()
+    try:
+        with connect(path, lock_timeout=settings.lock_timeout_seconds) as con:
+            result = release_rows(
+                con, run_date=date.today(), dataset=dataset, ids=chosen, code_version=code_version()
+            )
+            if result.total_released:
+                run_models(con)
+        if result.total_released:
+            publish_bi(path, settings)
+    except SmallcapError as exc:
+        cli._fail(str(exc))
+    cli._print_table(
+        f"release {result.run_id}",
+        ["dataset", "released (loaded)", "still failing"],
+        [(d, n, result.still_failing.get(d, 0)) for d, n in result.released.items()],
+    )
+
+
+@quarantine_app.command()
+def purge(
+    dataset: DatasetOpt = None,
+    before: Annotated[
+        str | None, typer.Option("--before", help="Rows quarantined before YYYY-MM-DD.")
+    ] = None,
+    ids: IdsOpt = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Really delete.")] = False,
+    warehouse: cli.WarehouseOpt = None,
+) -> None:
+    """Delete quarantined rows (all, or --before a date, or --ids); needs --yes."""
+    from warehouse.connection import warehouse as connect
+    from warehouse.quarantine import purge as purge_rows
+
+    chosen = _ids(ids)
+    try:
+        cutoff = date.fromisoformat(before) if before else None
+    except ValueError:
+        cli._fail(f"--before {before!r} is not a date (YYYY-MM-DD)")
+    path, timeout = _path(warehouse)
+    try:
+        with connect(path, lock_timeout=timeout) as con:
+            counts = purge_rows(con, dataset=dataset, before=cutoff, ids=chosen, dry_run=not yes)
+    except SmallcapError as exc:
+        cli._fail(str(exc))
+    total = sum(counts.values())
+    verb = "deleted" if yes else "would delete"
+    cli._print_table(f"{verb} {total} quarantined rows", ["dataset", "rows"], counts.items())
+    if not yes and total:
+        cli._fail("nothing deleted: pass --yes to delete these rows")
