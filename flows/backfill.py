@@ -14,7 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.sync import concurrency
 from prefect.runtime import flow_run
 
-from flows.daily import writer_slot
+from flows.daily import publish_task, writer_slot
 from flows.secrets import fred_api_key
 from smallcap import backfill as bf
 from smallcap.settings import Settings, get_settings
@@ -82,4 +82,5 @@ def backfill(
             raise
         for model in bf.finish(path, run_id=run_id, results=results, settings=settings):
             logger.info("built %s %s (%d rows)", model.materialized, model.relation, model.rows)
+        publish_task(path, settings)  # BI tools see the backfilled history
     return results

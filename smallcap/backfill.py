@@ -29,6 +29,7 @@ from transforms.runner import ModelResult, run_models
 from warehouse import audit
 from warehouse.connection import warehouse
 from warehouse.loader import claim_source_kind, load_batch, source_kind, upsert_series_meta
+from warehouse.publish import publish_bi
 from warehouse.universe import sync_universe
 
 log = logging.getLogger(__name__)
@@ -308,4 +309,5 @@ def run_backfill(
             log.exception("could not record the failed backfill %s", plan.backfill_id)
         raise
     finish(path, run_id=run_id, results=results, settings=settings)
+    publish_bi(path, settings)  # BI tools see the backfilled history
     return results
