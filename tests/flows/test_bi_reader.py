@@ -18,7 +18,7 @@ from smallcap.settings import get_settings
 
 FIRST_DAY, SECOND_DAY = date(2026, 11, 24), date(2026, 11, 25)
 MARTS = ("mart.pe_spread_daily", "mart.etf_flows_daily", "mart.size_rotation_daily")
-DUCKDB_BI_SPEC = "duckdb==1.4.*"  # what Metabase/DBeaver/Superset drivers bundled in 2026
+DUCKDB_BI_SPEC = "duckdb==1.4.*"  # the lagging DuckDB line that BI drivers bundle
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_api")]
 
