@@ -19,7 +19,7 @@ from prefect.states import Completed, State
 from flows import alerts
 from flows.runners import build_task_runner
 from flows.secrets import fred_api_key
-from smallcap import pipeline
+from smallcap import corporate_actions, pipeline
 from smallcap.errors import SmallcapError
 from smallcap.report import RunReport
 from smallcap.settings import Settings, get_settings
@@ -77,6 +77,19 @@ def extract_task(
     return dispatch.extract_rates(
         source, windows, run_date=run_date, settings=settings, api_key=key
     )
+
+
+@task(name="refetch-corporate-actions", cache_policy=NO_CACHE)
+def refetch_task(
+    path: Path, extraction: Extraction, source: str, run_date: date, settings: Settings
+) -> Extraction:
+    """Full history for tickers with a new dividend or split, so adj_close stays consistent."""
+    result, windows = corporate_actions.refetch_after_actions(
+        path, extraction, source=source, run_date=run_date, settings=settings
+    )
+    for ticker, (start, end) in windows.items():
+        get_run_logger().info("%s: new dividend/split, refetched %s..%s", ticker, start, end)
+    return result
 
 
 @task(name="validate", cache_policy=NO_CACHE, task_run_name="validate-{dataset}")
@@ -191,6 +204,8 @@ def _run(
     for group, future in extractions.items():
         try:
             extraction = future.result()
+            if group == "prices":
+                extraction = refetch_task(path, extraction, source, run_date, settings)
         except Exception as exc:
             for dataset in GROUPS[group]:
                 report.dataset(dataset).fail(exc)
