@@ -1,6 +1,7 @@
 """Opening the warehouse: one writer per file, so a held lock is waited for, then reported."""
 
 import logging
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,12 @@ log = logging.getLogger(__name__)
 def _is_lock_error(exc: duckdb.Error) -> bool:
     text = str(exc).lower()
     return "lock" in text and ("conflicting" in text or "could not set" in text)
+
+
+def _holder(exc: duckdb.Error) -> str:
+    """DuckDB names the process holding the lock ("... is held in <exe> (PID n)")."""
+    match = re.search(r"held in (.+?\(PID \d+\))", str(exc))
+    return f"held by {match.group(1)}" if match else "holder unknown"
 
 
 def open_warehouse(
@@ -37,14 +44,22 @@ def open_warehouse(
         except duckdb.Error as exc:
             if not _is_lock_error(exc):
                 raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
-            if time.monotonic() + delay > deadline:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 raise WarehouseError(
                     f"warehouse {path} is locked by another process (a BI tool or another run) "
-                    f"after waiting {lock_timeout:.0f}s; close it or point BI tools at the "
-                    "published bi_database (see `smallcap status --json`)"
+                    f"after waiting {lock_timeout:.0f}s ({_holder(exc)}); close it or point BI "
+                    "tools at the published bi_database (see `smallcap status --json`), or raise "
+                    "SMALLCAP_LOCK_TIMEOUT_SECONDS"
                 ) from exc
-            log.warning("warehouse %s is locked by another process; retrying in %.1fs", path, delay)
-            time.sleep(delay)
+            wait = min(delay, remaining)  # the last attempt happens at the deadline
+            log.warning(
+                "warehouse %s is locked by another process (%s); retrying in %.1fs",
+                path,
+                _holder(exc),
+                wait,
+            )
+            time.sleep(wait)
             delay = min(delay * 2, 5.0)
     if not read_only:
         try:
