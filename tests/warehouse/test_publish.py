@@ -8,7 +8,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
+from smallcap.cli import app
 from smallcap.errors import WarehouseError
 from smallcap.settings import Settings
 from transforms.runner import run_models
@@ -182,3 +184,12 @@ def test_reader_holding_the_snapshot_keeps_the_old_state_and_reconnect_sees_the_
 
     assert reader.returncode == 0
     assert json.loads(out) == {"before": 3, "held_after": 3, "reconnected": 5}
+
+
+def test_status_json_reports_the_absolute_path_the_pipeline_publishes_to(main, monkeypatch):
+    monkeypatch.chdir(main.parent)
+    result = CliRunner().invoke(app, ["status", "--json", "--warehouse", main.name])
+
+    assert result.exit_code == 0, result.output
+    published = publish_bi(Path(main.name), Settings(warehouse=Path(main.name))).path
+    assert json.loads(result.output)["bi_database"] == str(published.resolve())
