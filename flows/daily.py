@@ -165,11 +165,10 @@ def _final_state(report: RunReport, market_closed: bool) -> State:
     messages = []
     if market_closed:
         fetched = [n for n in ("prices", "fundamentals") if report.dataset(n).rows_extracted]
-        messages.append(
-            f"market closed on {report.run_date}: "
-            + (f"caught up missed sessions of {', '.join(fetched)}" if fetched else "skipped")
-            + " prices and fundamentals; rates updated"
-        )
+        done = f"caught up missed sessions of {' and '.join(fetched)}" if fetched else "skipped"
+        if not fetched:
+            done += " prices and fundamentals"
+        messages.append(f"market closed on {report.run_date}: {done}; rates updated")
     if report.status == "partial":
         failed = [d.dataset for d in report.datasets.values() if d.keys_failed]
         messages.append(f"partial: some keys failed in {', '.join(failed)}")
