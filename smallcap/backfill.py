@@ -113,7 +113,8 @@ def plan_backfill(
     if start > end:
         raise ConfigError(f"backfill start {start} is after end {end}")
     universe = settings.universe
-    chosen = list(dict.fromkeys(tickers)) if tickers else universe.tickers
+    # sorted, so the same request names the same chunks whatever order the tickers came in
+    chosen = sorted(set(tickers or universe.tickers))
     bad = [t for t in chosen if not TICKER_RE.match(t)]
     if bad:
         raise ConfigError(f"invalid tickers {bad}: use symbols like IWM or ^RUT")

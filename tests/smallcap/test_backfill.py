@@ -82,14 +82,14 @@ def test_plan_has_chunks_per_year_and_ticker_batch_clipped_to_the_window(setting
     plan = bf.plan_backfill(START, END, settings=settings, source="sample", batch_size=2)
 
     assert [c.name for c in plan.chunks] == [
-        "2023/prices/IWM+IJR",
+        "2023/prices/IJR+IWM",
         "2023/prices/SPY+^RUT",
-        "2023/fundamentals/IWM+IJR",
+        "2023/fundamentals/IJR+IWM",
         "2023/fundamentals/SPY",
         "2023/rates/DFF+DGS2",
-        "2024/prices/IWM+IJR",
+        "2024/prices/IJR+IWM",
         "2024/prices/SPY+^RUT",
-        "2024/fundamentals/IWM+IJR",
+        "2024/fundamentals/IJR+IWM",
         "2024/fundamentals/SPY",
         "2024/rates/DFF+DGS2",
     ]

@@ -229,8 +229,8 @@ def test_kill_inside_a_load_transaction_leaves_no_partial_chunk(zygote, tmp_path
         ).fetchall()
         fundamentals = con.execute("select count(*) from core.fundamentals_daily").fetchall()
     assert ledger == [
-        ("2024/prices/IVV+QQQ+^RUT+^GSPC+^SP600", "prices"),
-        ("2024/prices/IWM+IJR+DES+VB+SPY", "prices"),
+        ("2024/prices/DES+IJR+IVV+IWM+QQQ", "prices"),
+        ("2024/prices/SPY+VB+^GSPC+^RUT+^SP600", "prices"),
     ]
     assert fundamentals == [(0,)]
     assert _ledger_rows_equal_core_rows(target)

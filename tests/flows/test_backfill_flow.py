@@ -1,0 +1,38 @@
+"""The backfill flow on the sample source: chunk progress in the run logs, ledger, resumption."""
+
+import logging
+from datetime import date
+
+import duckdb
+import pytest
+
+from flows.backfill import backfill
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_api")]
+
+START, END = date(2025, 11, 3), date(2026, 1, 30)
+
+
+def test_backfill_flow_loads_chunks_logs_progress_and_resumes(tmp_path, caplog):
+    path = tmp_path / "sample.duckdb"
+    caplog.set_level(logging.INFO)
+
+    first = backfill(START, END, tickers=["IWM", "SPY"], source="sample", warehouse=str(path))
+    second = backfill(START, END, tickers=["SPY", "IWM"], source="sample", warehouse=str(path))
+
+    assert [r.chunk.name for r in first] == [
+        "2025/prices/IWM+SPY",
+        "2025/fundamentals/IWM+SPY",
+        "2025/rates/DFF+DFEDTARU+DFEDTARL+DGS2+DGS10+T10Y2Y+BAMLH0A0HYM2",
+        "2026/prices/IWM+SPY",
+        "2026/fundamentals/IWM+SPY",
+        "2026/rates/DFF+DFEDTARU+DFEDTARL+DGS2+DGS10+T10Y2Y+BAMLH0A0HYM2",
+    ]
+    assert not any(r.skipped for r in first) and all(r.skipped for r in second)
+    assert "chunk 1/6 2025/prices/IWM+SPY:" in caplog.text
+    assert "chunk 6/6" in caplog.text and "already done" in caplog.text
+    with duckdb.connect(str(path), read_only=True) as con:
+        runs = con.execute("select flow, status from audit.runs").fetchall()
+        pe = con.execute("select count(*) from mart.pe_spread_daily").fetchall()[0][0]
+    assert runs == [("backfill", "success")] * 2
+    assert pe > 0
