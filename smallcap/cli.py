@@ -38,8 +38,10 @@ def _quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "sources,warehouse,expectations")
 
 
-def _fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+def _fail(*messages: str) -> None:
+    """One `error:` line per message (e.g. per failed dataset), then exit 1."""
+    for message in messages:
+        err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -86,7 +88,7 @@ def run(
         )
     except RunFailed as exc:
         _print_report(exc.report)
-        _fail(str(exc))
+        _fail(*exc.report.errors)
     except SmallcapError as exc:
         _fail(str(exc))
     _print_report(report)
