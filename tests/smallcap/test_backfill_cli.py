@@ -1,0 +1,58 @@
+"""`smallcap backfill`: a plan line, a summary, resumption on re-run, and one-line errors."""
+
+import pytest
+from typer.testing import CliRunner
+
+from smallcap.cli import app
+
+runner = CliRunner()
+UNIVERSE = """
+[baskets]
+small = ["IWM"]
+large = ["SPY"]
+pairs = [["IWM", "SPY"]]
+
+[fred]
+series = ["DFF"]
+"""
+
+
+@pytest.fixture
+def small_universe(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "universe.toml"
+    path.write_text(UNIVERSE)
+    monkeypatch.setenv("SMALLCAP_UNIVERSE", str(path))
+
+
+def _backfill(*args: str):
+    return runner.invoke(app, ["backfill", *args], env={"COLUMNS": "200"})
+
+
+def test_backfill_twice_loads_once_then_resumes_with_every_chunk_done(tmp_path, small_universe):
+    path = str(tmp_path / "b.duckdb")
+    args = ("--start", "2025-12-01", "--end", "2026-01-31", "--sample", "--warehouse", path)
+
+    first, second = _backfill(*args), _backfill(*args, "--tickers", "spy,iwm")
+
+    assert first.exit_code == 0, first.output
+    assert "6 chunks (0 already done)" in first.output
+    assert "backfill done: loaded" in first.output and "prices" in first.output
+    assert second.exit_code == 0, second.output
+    assert "6 chunks (6 already done)" in second.output
+    assert "loaded nothing new" in second.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--start", "2025-02-30", "--end", "2025-03-01"), "--start '2025-02-30' is not a date"),
+        (("--start", "2025-03-01", "--end", "2025-01-01"), "start 2025-03-01 is after end"),
+        (("--start", "2025-01-01", "--end", "2025-03-01", "--tickers", "I W M"), "invalid tickers"),
+    ],
+)
+def test_bad_backfill_arguments_fail_with_one_line(tmp_path, args, message):
+    result = _backfill(*args, "--sample", "--warehouse", str(tmp_path / "x.duckdb"))
+
+    assert result.exit_code == 1
+    assert message in result.output
+    assert len(result.output.strip().splitlines()) == 1
