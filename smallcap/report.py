@@ -47,7 +47,12 @@ class RunReport:
 
     @property
     def errors(self) -> list[str]:
-        return [f"{d.dataset}: {d.error}" for d in self.datasets.values() if d.error]
+        """One line per failed dataset, named once (source errors often start with it)."""
+        return [
+            d.error if d.error.startswith(f"{d.dataset}:") else f"{d.dataset}: {d.error}"
+            for d in self.datasets.values()
+            if d.error
+        ]
 
     @property
     def status(self) -> str:
