@@ -93,8 +93,8 @@ def refetch_task(
 
 
 @task(name="validate", cache_policy=NO_CACHE, task_run_name="validate-{dataset}")
-def validate_task(dataset: str, extraction: Extraction, run_date: date):
-    return pipeline.validate(dataset, extraction, run_date=run_date)
+def validate_task(dataset: str, extraction: Extraction, run_date: date, settings: Settings):
+    return pipeline.validate(dataset, extraction, run_date=run_date, settings=settings)
 
 
 @task(name="load", cache_policy=NO_CACHE, task_run_name="load-{dataset}")
@@ -209,7 +209,9 @@ def _run(
             for dataset in GROUPS[group]:
                 report.dataset(dataset).fail(exc)
             continue
-        outcomes = {d: validate_task.submit(d, extraction, run_date) for d in GROUPS[group]}
+        outcomes = {
+            d: validate_task.submit(d, extraction, run_date, settings) for d in GROUPS[group]
+        }
         for dataset, outcome in outcomes.items():
             try:
                 load_task(path, dataset, outcome.result(), extraction, run_id, report, settings)

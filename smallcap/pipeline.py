@@ -13,6 +13,7 @@ import pandas as pd
 from expectations.runner import ValidationOutcome, validate_batch
 from smallcap.calendar import is_trading_day, trading_days_back
 from smallcap.datasets import DATASETS, RATES
+from smallcap.errors import DataQualityError
 from smallcap.report import RunReport
 from smallcap.settings import Settings
 from sources.extraction import Extraction
@@ -25,6 +26,7 @@ from warehouse.universe import sync_universe
 from warehouse.watermarks import plan_windows, watermarks
 
 Windows = dict[str, tuple[date, date]]
+_MASS_FAILURE_MIN_ROWS = 20  # a handful of bad rows in a tiny batch is not an outage
 
 
 @dataclass
@@ -125,9 +127,22 @@ def start_ledger(
         )
 
 
-def validate(dataset: str, extraction: Extraction, *, run_date: date) -> ValidationOutcome:
+def validate(
+    dataset: str, extraction: Extraction, *, run_date: date, settings: Settings
+) -> ValidationOutcome:
+    """Split the batch; when most rows fail, the source itself is broken and nothing loads."""
     frame = extraction.frames.get(dataset, pd.DataFrame(columns=list(DATASETS[dataset].columns)))
-    return validate_batch(DATASETS[dataset], frame, run_date=run_date, expect_rows=False)
+    outcome = validate_batch(DATASETS[dataset], frame, run_date=run_date, expect_rows=False)
+    total = len(outcome.valid) + len(outcome.quarantined)
+    if total >= _MASS_FAILURE_MIN_ROWS and len(outcome.quarantined) / total >= (
+        settings.max_failure_ratio
+    ):
+        raise DataQualityError(
+            f"{dataset}: {len(outcome.quarantined)} of {total} rows failed validation "
+            f"(>= {settings.max_failure_ratio:.0%}); the batch looks broken, nothing loaded. "
+            f"Most common reason: {outcome.quarantined['reason'].mode().iloc[0]}"
+        )
+    return outcome
 
 
 def load(
