@@ -7,6 +7,7 @@ test harness is untouched; every process is bounded by a timeout and torn down.
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -49,12 +50,34 @@ def _env(home: Path, api_url: str) -> dict[str, str]:
     return env
 
 
+def _stop(proc: subprocess.Popen) -> None:
+    """Terminate the process group we started (a worker's flow-run child, a server's workers)."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
 def _run(args: list[str], env: dict[str, str], timeout: float = 60) -> str:
-    done = subprocess.run(
-        args, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    proc = subprocess.Popen(
+        args,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
-    assert done.returncode == 0, f"{args} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    return done.stdout
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _stop(proc)
+        pytest.fail(f"{args} did not finish within {timeout:.0f} s")
+    assert proc.returncode == 0, f"{args} failed:\n{out[-3000:]}\n{err[-3000:]}"
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -87,12 +110,7 @@ def server(tmp_path_factory) -> Iterator[tuple[str, dict[str, str]]]:
             time.sleep(0.5)
         yield api_url, env
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        _stop(proc)
         log.close()
 
 
