@@ -7,14 +7,14 @@ from datetime import date
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+from fakes import Bar
 from prefect.blocks.notifications import CustomWebhookNotificationBlock
 
 from flows.daily import RunFailed, daily_etl
-from smallcap.errors import SourceError
-from sources import dispatch
-from sources.extraction import KeyFailure
+from smallcap.calendar import trading_days
 
 RUN_DATE = date(2026, 11, 25)
+LIVE_DATE = date(2023, 6, 6)  # the recorded DFF observations the fake FRED serves end here
 BLOCK = "smallcap-test-alerts"
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_api")]
@@ -52,33 +52,49 @@ def webhook(monkeypatch) -> Iterator[list[dict]]:
         server.server_close()
 
 
-def test_failed_run_posts_the_report_naming_the_failed_dataset(webhook, monkeypatch, tmp_path):
-    def unreachable(*args, **kwargs):
-        raise SourceError("FRED unreachable for DFF 2026-10-26..2026-11-25; retry later")
+def _live(tmp_path, monkeypatch, yahoo, small: list[str], fred_url: str) -> str:
+    """A live run's settings: Yahoo answered by the fake (IWM, SPY known), FRED at fred_url."""
+    universe = tmp_path / "universe.toml"
+    universe.write_text(
+        f"[baskets]\nsmall = {small!r}\nlarge = ['SPY']\npairs = [['IWM', 'SPY']]\n"
+        "[fred]\nseries = ['DFF']\n".replace("'", '"')
+    )
+    for name, value in {
+        "SMALLCAP_UNIVERSE": str(universe),
+        "FRED_API_KEY": "dummy",
+        "SMALLCAP_FRED_BASE_URL": fred_url,
+        "SMALLCAP_YAHOO_REQUESTS_PER_MINUTE": "0",
+        "SMALLCAP_FRED_REQUESTS_PER_SECOND": "0",
+        "SMALLCAP_SOURCE_RETRY_WAIT_SECONDS": "0",
+    }.items():
+        monkeypatch.setenv(name, value)
+    days = trading_days(date(2023, 5, 1), LIVE_DATE)
+    for ticker in ("IWM", "SPY"):
+        yahoo.bars(ticker, [Bar(day=d, close=100.0 + i / 10) for i, d in enumerate(days)])
+        yahoo.fundamentals(ticker, recorded_as="QQQ")
+    yahoo.unknown("NOPE")
+    return str(tmp_path / "market.duckdb")
 
-    monkeypatch.setattr(dispatch, "extract_rates", unreachable)
+
+def test_failed_run_posts_the_report_naming_the_failed_dataset(
+    webhook, monkeypatch, tmp_path, yahoo, closed_port
+):
+    warehouse = _live(tmp_path, monkeypatch, yahoo, ["IWM"], f"http://127.0.0.1:{closed_port}/fred")
 
     with pytest.raises(RunFailed):
-        daily_etl(run_date=RUN_DATE, source="sample", warehouse=str(tmp_path / "w.duckdb"))
+        daily_etl(run_date=LIVE_DATE, source="live", warehouse=warehouse)
 
     assert len(webhook) == 1
     assert "failed" in webhook[0]["subject"]
-    assert "rates: FRED unreachable for DFF" in webhook[0]["body"]
+    assert "rates:" in webhook[0]["body"] and "unreachable" in webhook[0]["body"]
 
 
-def test_partial_run_posts_the_dataset_with_failed_keys(webhook, monkeypatch, tmp_path):
-    real = dispatch.extract_prices
+def test_partial_run_posts_the_dataset_with_failed_keys(
+    webhook, monkeypatch, tmp_path, yahoo, fred_server
+):
+    warehouse = _live(tmp_path, monkeypatch, yahoo, ["IWM", "NOPE"], fred_server.base_url)
 
-    def one_ticker_lost(*args, **kwargs):
-        extraction = real(*args, **kwargs)
-        extraction.failures.append(KeyFailure("prices", "DES", "SourceError", "no data"))
-        return extraction
-
-    monkeypatch.setattr(dispatch, "extract_prices", one_ticker_lost)
-
-    state = daily_etl(
-        run_date=RUN_DATE, source="sample", warehouse=str(tmp_path / "w.duckdb"), return_state=True
-    )
+    state = daily_etl(run_date=LIVE_DATE, source="live", warehouse=warehouse, return_state=True)
 
     assert state.is_completed() and "partial" in state.message
     assert len(webhook) == 1
