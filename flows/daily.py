@@ -180,9 +180,9 @@ def _run(
 ) -> State:
     run_id = str(flow_run.get_id() or uuid.uuid4())
     report = RunReport(run_id=run_id, source=source, run_date=run_date, warehouse=str(path))
-    stages: dict[str, float] = {}
     clock = time.monotonic()
     plan = prepare_task(path, source, run_date, settings, overlap_days)
+    stages = {"prepare": time.monotonic() - clock}
     pipeline.start_ledger(
         path,
         run_id=run_id,
@@ -199,6 +199,39 @@ def _run(
         settings=settings,
     )
     report.notes += plan.notes
+    try:
+        _extract_validate_load(path, source, run_date, plan, run_id, report, settings, stages)
+        clock = time.monotonic()
+        transform_task(path, report, settings)
+        stages["transform"] = time.monotonic() - clock
+    except Exception as exc:
+        # the ledger must not stay 'running' after a crash in our own code
+        pipeline.abort_ledger(path, run_id=run_id, error=exc, settings=settings)
+        raise
+    pipeline.finish_ledger(path, report=report, stage_seconds=stages, settings=settings)
+    if report.status != "failed":  # BI keeps the last good snapshot after a failed run
+        publish_task(path, settings)
+    create_markdown_artifact(
+        key="smallcap-run", markdown=report.to_markdown(), description="smallcap daily run"
+    )
+    if report.status == "failed":
+        raise RunFailed(report)
+    return _final_state(report, plan.market_closed)
+
+
+def _extract_validate_load(
+    path: Path,
+    source: str,
+    run_date: date,
+    plan: pipeline.Plan,
+    run_id: str,
+    report: RunReport,
+    settings: Settings,
+    stages: dict[str, float],
+) -> None:
+    """Groups extract concurrently; each dataset validates and then loads on its own, so one
+    failing dataset never stops the others."""
+    clock = time.monotonic()
     extractions = {g: extract_task.submit(g, source, plan, run_date, settings) for g in GROUPS}
     for group, future in extractions.items():
         try:
@@ -218,15 +251,3 @@ def _run(
             except SmallcapError as exc:
                 report.dataset(dataset).fail(exc)
     stages["extract_validate_load"] = time.monotonic() - clock
-    clock = time.monotonic()
-    transform_task(path, report, settings)
-    stages["transform"] = time.monotonic() - clock
-    pipeline.finish_ledger(path, report=report, stage_seconds=stages, settings=settings)
-    if report.status != "failed":  # BI keeps the last good snapshot after a failed run
-        publish_task(path, settings)
-    create_markdown_artifact(
-        key="smallcap-run", markdown=report.to_markdown(), description="smallcap daily run"
-    )
-    if report.status == "failed":
-        raise RunFailed(report)
-    return _final_state(report, plan.market_closed)

@@ -192,6 +192,14 @@ def transform(path: Path, *, report: RunReport, settings: Settings) -> list[Mode
     return results
 
 
+def abort_ledger(path: Path, *, run_id: str, error: BaseException, settings: Settings) -> None:
+    """Close the ledger row of a run that crashed in our own code, naming the error."""
+    with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
+        audit.finish_run(
+            con, run_id=run_id, status="failed", message=f"{type(error).__name__}: {error}"
+        )
+
+
 def finish_ledger(
     path: Path, *, report: RunReport, stage_seconds: dict[str, float], settings: Settings
 ) -> None:
