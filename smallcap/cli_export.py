@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from smallcap import cli
+from smallcap.cli_common import WarehouseOpt, fail, print_table
 from smallcap.errors import SmallcapError
 from smallcap.settings import get_settings
 
@@ -23,7 +23,7 @@ def export(
             "default: every mart.",
         ),
     ] = None,
-    warehouse: cli.WarehouseOpt = None,
+    warehouse: WarehouseOpt = None,
 ) -> None:
     """Export marts (or the named tables) with a manifest: rows, checksum, file, run id."""
     from warehouse.connection import warehouse as connect
@@ -37,10 +37,10 @@ def export(
             names = resolve_tables(con, requested)
             manifest = export_tables(con, to, fmt=fmt, tables=names, warehouse_path=path.resolve())
     except SmallcapError as exc:
-        cli._fail(str(exc))
+        fail(str(exc))
     except OSError as exc:
-        cli._fail(f"cannot write to {to}: {exc}")
-    cli._print_table(
+        fail(f"cannot write to {to}: {exc}")
+    print_table(
         f"exported {len(manifest.tables)} tables to {to} ({fmt}), run {manifest.run_id}",
         ["table", "rows", "checksum", "file"],
         [(t.table, t.rows, t.checksum[-12:], t.file) for t in manifest.tables],

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from smallcap import cli
+from smallcap.cli_common import WarehouseOpt, fail, print_table
 from smallcap.datasets import DATASETS
 from smallcap.errors import SmallcapError
 from smallcap.settings import get_settings
@@ -31,7 +31,7 @@ def _ids(values: list[str] | None) -> list[int] | None:
     try:
         return [int(v) for value in values for v in value.split(",") if v.strip()]
     except ValueError:
-        cli._fail(f"--ids {values} must be integers (quarantine_id values from `show`)")
+        fail(f"--ids {values} must be integers (quarantine_id values from `show`)")
     return None
 
 
@@ -41,7 +41,7 @@ def _path(warehouse: Path | None) -> tuple[Path, float]:
 
 
 @quarantine_app.command("list")
-def list_(dataset: DatasetOpt = None, warehouse: cli.WarehouseOpt = None) -> None:
+def list_(dataset: DatasetOpt = None, warehouse: WarehouseOpt = None) -> None:
     """Quarantined rows per dataset and reason."""
     from warehouse.connection import warehouse as connect
     from warehouse.quarantine import summary
@@ -51,8 +51,8 @@ def list_(dataset: DatasetOpt = None, warehouse: cli.WarehouseOpt = None) -> Non
         with connect(path, read_only=True, lock_timeout=timeout) as con:
             found = summary(con, dataset)
     except SmallcapError as exc:
-        cli._fail(str(exc))
-    cli._print_table(
+        fail(str(exc))
+    print_table(
         f"quarantine in {path}: {sum(r[2] for r in found)} rows",
         ["dataset", "reason", "rows", "first", "last"],
         found,
@@ -63,7 +63,7 @@ def list_(dataset: DatasetOpt = None, warehouse: cli.WarehouseOpt = None) -> Non
 def show(
     dataset: DatasetOpt = None,
     limit: Annotated[int, typer.Option("--limit", help="Rows per dataset.")] = 20,
-    warehouse: cli.WarehouseOpt = None,
+    warehouse: WarehouseOpt = None,
 ) -> None:
     """The newest quarantined rows with their reason and quarantine_id."""
     from warehouse.connection import warehouse as connect
@@ -74,13 +74,13 @@ def show(
         with connect(path, read_only=True, lock_timeout=timeout) as con:
             frames = rows(con, dataset, limit=limit)
     except SmallcapError as exc:
-        cli._fail(str(exc))
+        fail(str(exc))
     for name, frame in frames.items():
         if frame.empty:
             continue
         key = list(DATASETS[name].key)
         values = DATASETS[name].value_columns
-        cli._print_table(
+        print_table(
             f"quarantine.{name}",
             ["quarantine_id", *key, "values", "reason"],
             [
@@ -107,12 +107,12 @@ def release(
     dataset: DatasetOpt = None,
     ids: IdsOpt = None,
     all_rows: Annotated[bool, typer.Option("--all", help="Every quarantined row.")] = False,
-    warehouse: cli.WarehouseOpt = None,
+    warehouse: WarehouseOpt = None,
 ) -> None:
     """Re-validate rows with today's suites; load those that pass and rebuild the marts."""
     chosen = _ids(ids)
     if (chosen is None) == (not all_rows):
-        cli._fail("pass either --ids ... or --all")
+        fail("pass either --ids ... or --all")
     from smallcap.version import code_version
     from transforms.runner import run_models
     from warehouse.connection import warehouse as connect
@@ -131,8 +131,8 @@ def release(
         if result.total_released:
             publish_bi(path, settings)
     except SmallcapError as exc:
-        cli._fail(str(exc))
-    cli._print_table(
+        fail(str(exc))
+    print_table(
         f"release {result.run_id}",
         ["dataset", "released (loaded)", "still failing"],
         [(d, n, result.still_failing.get(d, 0)) for d, n in result.released.items()],
@@ -147,7 +147,7 @@ def purge(
     ] = None,
     ids: IdsOpt = None,
     yes: Annotated[bool, typer.Option("--yes", help="Really delete.")] = False,
-    warehouse: cli.WarehouseOpt = None,
+    warehouse: WarehouseOpt = None,
 ) -> None:
     """Delete quarantined rows (all, or --before a date, or --ids); needs --yes."""
     from warehouse.connection import warehouse as connect
@@ -157,15 +157,15 @@ def purge(
     try:
         cutoff = date.fromisoformat(before) if before else None
     except ValueError:
-        cli._fail(f"--before {before!r} is not a date (YYYY-MM-DD)")
+        fail(f"--before {before!r} is not a date (YYYY-MM-DD)")
     path, timeout = _path(warehouse)
     try:
         with connect(path, lock_timeout=timeout) as con:
             counts = purge_rows(con, dataset=dataset, before=cutoff, ids=chosen, dry_run=not yes)
     except SmallcapError as exc:
-        cli._fail(str(exc))
+        fail(str(exc))
     total = sum(counts.values())
     verb = "deleted" if yes else "would delete"
-    cli._print_table(f"{verb} {total} quarantined rows", ["dataset", "rows"], counts.items())
+    print_table(f"{verb} {total} quarantined rows", ["dataset", "rows"], counts.items())
     if not yes and total:
-        cli._fail("nothing deleted: pass --yes to delete these rows")
+        fail("nothing deleted: pass --yes to delete these rows")

@@ -1,0 +1,83 @@
+"""`smallcap backfill`: history in resumable chunks, with a progress bar."""
+
+from typing import Annotated
+
+import duckdb
+import typer
+
+from smallcap.cli_common import WarehouseOpt, fail, out, parse_date
+from smallcap.errors import SmallcapError
+from smallcap.settings import get_settings
+
+
+def backfill(
+    start: Annotated[str, typer.Option("--start", help="First day YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--end", help="Last day YYYY-MM-DD (inclusive).")],
+    tickers: Annotated[
+        list[str] | None,
+        typer.Option("--tickers", help="Tickers, repeated or comma-separated (default: universe)."),
+    ] = None,
+    sample: Annotated[
+        bool, typer.Option("--sample", help="Use the offline sample source.")
+    ] = False,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Load history from --start to --end in resumable chunks; after a crash, re-run it.
+
+    Runs without Prefect (no server start); `flows/backfill.py` is the orchestrated variant.
+    """
+    import uuid
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from smallcap.backfill import ChunkResult, plan_backfill, run_backfill
+    from smallcap.version import code_version
+
+    first, last = parse_date(start, "--start"), parse_date(end, "--end")
+    names = [t.strip().upper() for raw in tickers or [] for t in raw.split(",") if t.strip()]
+    source = "sample" if sample else "live"
+    settings = get_settings(warehouse=warehouse)
+    path = settings.warehouse_for(source)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    loaded: dict[str, int] = {}
+    try:
+        plan = plan_backfill(first, last, settings=settings, tickers=names or None, source=source)
+        api_key = None
+        if source == "live":
+            from flows.secrets import fred_api_key
+
+            api_key = fred_api_key(settings)
+        for note in plan.notes:
+            out.print(f"note: {note}", soft_wrap=True)
+        with Progress(*columns, console=out) as progress:
+            bar = progress.add_task("chunks", total=len(plan.chunks))
+
+            def started(done: int) -> None:
+                progress.console.print(
+                    f"backfill {plan.backfill_id}: {len(plan.chunks)} chunks ({done} already "
+                    f"done) for {first}..{last} into {path}",
+                    soft_wrap=True,
+                    highlight=False,
+                )
+
+            def advanced(result: ChunkResult) -> None:
+                for name, rows in result.rows.items():
+                    loaded[name] = loaded.get(name, 0) + rows
+                progress.update(bar, advance=1, description=result.chunk.name)
+
+            run_backfill(
+                path,
+                plan,
+                run_id=str(uuid.uuid4()),
+                settings=settings,
+                api_key=api_key,
+                code_version=code_version(),
+                on_start=started,
+                on_chunk=advanced,
+            )
+    except SmallcapError as exc:
+        fail(str(exc))
+    except duckdb.Error as exc:
+        fail(f"backfill into {path} failed: {str(exc).splitlines()[0]}; re-run to resume")
+    summary = ", ".join(f"{rows} {name}" for name, rows in loaded.items()) or "nothing new"
+    out.print(f"backfill done: loaded {summary}; marts rebuilt", highlight=False, soft_wrap=True)
