@@ -8,7 +8,15 @@ import duckdb
 import typer
 
 from smallcap.cli_backfill import backfill
-from smallcap.cli_common import WarehouseOpt, fail, out, parse_date, print_table, quiet_prefect
+from smallcap.cli_common import (
+    WarehouseOpt,
+    fail,
+    opened,
+    out,
+    parse_date,
+    print_table,
+    quiet_prefect,
+)
 from smallcap.cli_export import export
 from smallcap.cli_quarantine import quarantine_app
 from smallcap.errors import SmallcapError
@@ -104,24 +112,18 @@ def status(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Recent runs, and per dataset and key the last loaded date and any gaps."""
-    from warehouse.connection import warehouse as connect
     from warehouse.status import key_ranges, price_gaps, recent_runs
 
-    settings = get_settings(warehouse=warehouse)
-    path = settings.warehouse_to_read()
-    try:
-        with connect(path, read_only=True, lock_timeout=settings.lock_timeout_seconds) as con:
-            runs = recent_runs(con)
-            ranges = key_ranges(con)
-            gaps = price_gaps(con, date.today())
-    except SmallcapError as exc:
-        fail(str(exc))
+    with opened(warehouse) as (path, con):
+        runs = recent_runs(con)
+        ranges = key_ranges(con)
+        gaps = price_gaps(con, date.today())
     for entry in ranges["prices"]:
         entry["gaps"] = gaps.get(entry["key"], [])
     doc = {
         "warehouse": str(path),
         # absolute: BI connection strings need it; the flow publishes there after each run
-        "bi_database": str(settings.bi_database_for(path.resolve())),
+        "bi_database": str(get_settings().bi_database_for(path.resolve())),
         "runs": runs,
         "datasets": ranges,
     }
@@ -150,17 +152,11 @@ def sql(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Run a read-only query against the warehouse and print the result."""
-    from warehouse.connection import warehouse as connect
-
-    settings = get_settings(warehouse=warehouse)
-    path = settings.warehouse_to_read()
     try:
-        with connect(path, read_only=True, lock_timeout=settings.lock_timeout_seconds) as con:
+        with opened(warehouse) as (_, con):
             cur = con.execute(query)
             columns = [d[0] for d in cur.description or []]
             rows = cur.fetchall()
-    except SmallcapError as exc:
-        fail(str(exc))
     except duckdb.Error as exc:
         fail(f"query failed: {str(exc).splitlines()[0]}")
     print_table("", columns, rows)

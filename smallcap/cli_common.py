@@ -2,13 +2,19 @@
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, NoReturn
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from smallcap.errors import SmallcapError
+from smallcap.settings import get_settings
 
 # piped output (CI logs, `| less`) gets room for the summary tables instead of 80 columns
 out = Console(width=None if sys.stdout.isatty() else 120)
@@ -47,3 +53,20 @@ def print_table(title: str, columns: list[str], rows: list[tuple]) -> None:
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
     out.print(table)
+
+
+@contextmanager
+def opened(
+    warehouse: Path | None, *, read_only: bool = True
+) -> Iterator[tuple[Path, duckdb.DuckDBPyConnection]]:
+    """The warehouse a command works on (flag, setting, else live if present, else sample),
+    opened for the command; a refusal (missing file, lock held) becomes one error line."""
+    from warehouse.connection import warehouse as connect
+
+    settings = get_settings(warehouse=warehouse)
+    path = settings.warehouse_to_read()
+    try:
+        with connect(path, read_only=read_only, lock_timeout=settings.lock_timeout_seconds) as con:
+            yield path, con
+    except SmallcapError as exc:
+        fail(str(exc))

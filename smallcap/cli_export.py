@@ -5,9 +5,8 @@ from typing import Annotated, Literal
 
 import typer
 
-from smallcap.cli_common import WarehouseOpt, fail, print_table
+from smallcap.cli_common import WarehouseOpt, fail, opened, print_table
 from smallcap.errors import SmallcapError
-from smallcap.settings import get_settings
 
 
 def export(
@@ -26,14 +25,11 @@ def export(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Export marts (or the named tables) with a manifest: rows, checksum, file, run id."""
-    from warehouse.connection import warehouse as connect
     from warehouse.export import export_tables, resolve_tables
 
-    settings = get_settings(warehouse=warehouse)
-    path = settings.warehouse_to_read()
     requested = [name for value in tables or [] for name in value.split(",") if name.strip()]
     try:
-        with connect(path, read_only=True, lock_timeout=settings.lock_timeout_seconds) as con:
+        with opened(warehouse) as (path, con):
             names = resolve_tables(con, requested)
             manifest = export_tables(con, to, fmt=fmt, tables=names, warehouse_path=path.resolve())
     except SmallcapError as exc:

@@ -1,12 +1,11 @@
 """`smallcap quarantine list|show|release|purge`: operate on rows that failed validation."""
 
 from datetime import date, datetime, time
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from smallcap.cli_common import WarehouseOpt, fail, print_table
+from smallcap.cli_common import WarehouseOpt, fail, opened, parse_date, print_table
 from smallcap.datasets import DATASETS
 from smallcap.errors import SmallcapError
 from smallcap.settings import get_settings
@@ -35,23 +34,13 @@ def _ids(values: list[str] | None) -> list[int] | None:
     return None
 
 
-def _path(warehouse: Path | None) -> tuple[Path, float]:
-    settings = get_settings(warehouse=warehouse)
-    return settings.warehouse_to_read(), settings.lock_timeout_seconds
-
-
 @quarantine_app.command("list")
 def list_(dataset: DatasetOpt = None, warehouse: WarehouseOpt = None) -> None:
     """Quarantined rows per dataset and reason."""
-    from warehouse.connection import warehouse as connect
     from warehouse.quarantine import summary
 
-    path, timeout = _path(warehouse)
-    try:
-        with connect(path, read_only=True, lock_timeout=timeout) as con:
-            found = summary(con, dataset)
-    except SmallcapError as exc:
-        fail(str(exc))
+    with opened(warehouse) as (path, con):
+        found = summary(con, dataset)
     print_table(
         f"quarantine in {path}: {sum(r[2] for r in found)} rows",
         ["dataset", "reason", "rows", "first", "last"],
@@ -66,15 +55,10 @@ def show(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """The newest quarantined rows with their reason and quarantine_id."""
-    from warehouse.connection import warehouse as connect
     from warehouse.quarantine import rows
 
-    path, timeout = _path(warehouse)
-    try:
-        with connect(path, read_only=True, lock_timeout=timeout) as con:
-            frames = rows(con, dataset, limit=limit)
-    except SmallcapError as exc:
-        fail(str(exc))
+    with opened(warehouse) as (_, con):
+        frames = rows(con, dataset, limit=limit)
     for name, frame in frames.items():
         if frame.empty:
             continue
@@ -115,23 +99,20 @@ def release(
         fail("pass either --ids ... or --all")
     from smallcap.version import code_version
     from transforms.runner import run_models
-    from warehouse.connection import warehouse as connect
     from warehouse.publish import publish_bi
     from warehouse.quarantine import release as release_rows
 
-    settings = get_settings(warehouse=warehouse)
-    path = settings.warehouse_to_read()
-    try:
-        with connect(path, lock_timeout=settings.lock_timeout_seconds) as con:
-            result = release_rows(
-                con, run_date=date.today(), dataset=dataset, ids=chosen, code_version=code_version()
-            )
-            if result.total_released:
-                run_models(con)
+    with opened(warehouse, read_only=False) as (path, con):
+        result = release_rows(
+            con, run_date=date.today(), dataset=dataset, ids=chosen, code_version=code_version()
+        )
         if result.total_released:
-            publish_bi(path, settings)
-    except SmallcapError as exc:
-        fail(str(exc))
+            run_models(con)
+    if result.total_released:
+        try:
+            publish_bi(path, get_settings(warehouse=warehouse))
+        except SmallcapError as exc:
+            fail(str(exc))
     print_table(
         f"release {result.run_id}",
         ["dataset", "released (loaded)", "still failing"],
@@ -150,20 +131,12 @@ def purge(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Delete quarantined rows (all, or --before a date, or --ids); needs --yes."""
-    from warehouse.connection import warehouse as connect
     from warehouse.quarantine import purge as purge_rows
 
     chosen = _ids(ids)
-    try:
-        cutoff = date.fromisoformat(before) if before else None
-    except ValueError:
-        fail(f"--before {before!r} is not a date (YYYY-MM-DD)")
-    path, timeout = _path(warehouse)
-    try:
-        with connect(path, lock_timeout=timeout) as con:
-            counts = purge_rows(con, dataset=dataset, before=cutoff, ids=chosen, dry_run=not yes)
-    except SmallcapError as exc:
-        fail(str(exc))
+    cutoff = parse_date(before, "--before") if before else None
+    with opened(warehouse, read_only=False) as (_, con):
+        counts = purge_rows(con, dataset=dataset, before=cutoff, ids=chosen, dry_run=not yes)
     total = sum(counts.values())
     verb = "deleted" if yes else "would delete"
     print_table(f"{verb} {total} quarantined rows", ["dataset", "rows"], counts.items())

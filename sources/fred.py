@@ -16,7 +16,7 @@ from __future__ import annotations
 import http.client
 import socket
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import TypeVar
 from urllib.error import HTTPError, URLError
@@ -188,6 +188,36 @@ def normalize_series_info(info: pd.Series) -> pd.DataFrame:
     return frame
 
 
+def _fetch_each(
+    series_ids: Iterable[str],
+    request: Callable[[Fred, str], pd.Series],
+    normalize: Callable[[str, pd.Series], pd.DataFrame],
+    columns: Sequence[str],
+    describe: Callable[[str], str],
+    *,
+    api_key: ApiKey | None,
+    base_url: str | None,
+    timeout: float,
+    retry: RetryPolicy | None,
+    limiter: RateLimiter | None,
+) -> pd.DataFrame:
+    """One retried, key-scrubbed request per series, normalized and stacked."""
+    key = _secret(api_key)
+    fred = _client(key, base_url, timeout, limiter)
+    policy = retry or RetryPolicy()
+    frames = []
+    for series_id in series_ids:
+        what = describe(series_id)
+
+        def call(sid: str = series_id, what: str = what) -> pd.Series:
+            return _call(lambda: request(fred, sid), what, key)
+
+        frames.append(normalize(series_id, with_retries(call, policy=policy, what=f"FRED {what}")))
+    if not frames:
+        return pd.DataFrame(columns=list(columns))
+    return pd.concat(frames, ignore_index=True)
+
+
 def fetch_series(
     series_ids: Iterable[str],
     start: date,
@@ -200,21 +230,14 @@ def fetch_series(
     limiter: RateLimiter | None = None,
 ) -> pd.DataFrame:
     """Observations for [start, end] (inclusive) per series, columns exactly RATES.columns."""
-    key = _secret(api_key)
-    fred = _client(key, base_url, timeout, limiter)
-    policy = retry or RetryPolicy()
-    frames = []
-    for series_id in series_ids:
-        what = f"{series_id} {start}..{end}"
-
-        def observations(sid: str = series_id, what: str = what) -> pd.Series:
-            return _call(lambda: fred.get_series(sid, start, end), what, key)
-
-        series = with_retries(observations, policy=policy, what=f"FRED {what}")
-        frames.append(normalize_series(series_id, series))
-    if not frames:
-        return pd.DataFrame(columns=list(RATES.columns))
-    return pd.concat(frames, ignore_index=True)
+    return _fetch_each(
+        series_ids,
+        lambda fred, sid: fred.get_series(sid, start, end),
+        normalize_series,
+        RATES.columns,
+        lambda sid: f"{sid} {start}..{end}",
+        api_key=api_key, base_url=base_url, timeout=timeout, retry=retry, limiter=limiter,
+    )  # fmt: skip
 
 
 def fetch_series_meta(
@@ -227,21 +250,14 @@ def fetch_series_meta(
     limiter: RateLimiter | None = None,
 ) -> pd.DataFrame:
     """Title, units, frequency and last update per series (for core.series_meta)."""
-    key = _secret(api_key)
-    fred = _client(key, base_url, timeout, limiter)
-    policy = retry or RetryPolicy()
-    frames = []
-    for series_id in series_ids:
-
-        def info(sid: str = series_id) -> pd.Series:
-            return _call(lambda: fred.get_series_info(sid), f"{sid} info", key)
-
-        frames.append(
-            normalize_series_info(with_retries(info, policy=policy, what=f"FRED {series_id} info"))
-        )
-    if not frames:
-        return pd.DataFrame(columns=list(SERIES_META_COLUMNS))
-    return pd.concat(frames, ignore_index=True)
+    return _fetch_each(
+        series_ids,
+        lambda fred, sid: fred.get_series_info(sid),
+        lambda _sid, info: normalize_series_info(info),
+        SERIES_META_COLUMNS,
+        lambda sid: f"{sid} info",
+        api_key=api_key, base_url=base_url, timeout=timeout, retry=retry, limiter=limiter,
+    )  # fmt: skip
 
 
 def extract_rates(
