@@ -40,7 +40,6 @@ class Settings(BaseSettings):
     source_retry_wait_seconds: float = 2.0
     yahoo_requests_per_minute: float = 30.0
     yahoo_cache_dir: Path = PROJECT_ROOT / "warehouse" / "cache" / "yfinance"
-    source_concurrency: int = 2
     max_failure_ratio: float = 0.5
     price_overlap_days: int = 5
     rate_overlap_days: int = 30
