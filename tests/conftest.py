@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from fakes import FredStub, YahooMock, fred_stub, free_port, yahoo_mock
+from helpers import SMALL_UNIVERSE
 
 from sources.yahoo_client import configure_yfinance
 from warehouse.connection import warehouse
@@ -21,6 +22,15 @@ def real_fixtures() -> Path:
     if not REAL_FIXTURES.is_dir():
         pytest.skip("../shared/fixtures/real is not present")
     return REAL_FIXTURES
+
+
+@pytest.fixture
+def small_universe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """SMALL_UNIVERSE (IWM/SPY, DFF) written to tmp_path and named by SMALLCAP_UNIVERSE."""
+    path = tmp_path / "universe.toml"
+    path.write_text(SMALL_UNIVERSE)
+    monkeypatch.setenv("SMALLCAP_UNIVERSE", str(path))
+    return path
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import ledger_matches_core_rows, warehouse_checksums
 
 from smallcap import backfill as bf
 from smallcap.datasets import DATASETS
@@ -13,7 +14,6 @@ from smallcap.errors import ConfigError
 from smallcap.settings import Settings
 from sources import sample
 from transforms.runner import run_models
-from warehouse.checksums import table_checksums
 from warehouse.connection import warehouse
 from warehouse.loader import load_batch
 from warehouse.universe import sync_universe
@@ -41,26 +41,6 @@ def settings(tmp_path_factory) -> Settings:
 def _backfill(path: Path, settings: Settings, run_id: str = "bf-1") -> list[bf.ChunkResult]:
     plan = bf.plan_backfill(START, END, settings=settings, source="sample", batch_size=2)
     return bf.run_backfill(path, plan, run_id=run_id, settings=settings)
-
-
-def _checksums(path: Path) -> dict:
-    with warehouse(path, read_only=True) as con:
-        return table_checksums(con)
-
-
-def ledger_matches_core_rows(path: Path) -> bool:
-    """Chunks never overlap, so the rows the ledger says were loaded are all the core rows."""
-    with warehouse(path, read_only=True) as con:
-        marked = dict(
-            con.execute(
-                "select dataset, sum(rows) from audit.backfill_chunks group by dataset"
-            ).fetchall()
-        )
-        held = {
-            name: con.execute(f"select count(*) from {ds.table}").fetchall()[0][0]
-            for name, ds in DATASETS.items()
-        }
-    return all(marked.get(name, 0) == rows for name, rows in held.items())
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +111,7 @@ def test_chunked_backfill_equals_one_load_of_the_whole_window(reference, setting
             load_batch(con, DATASETS[name], frame, frame.iloc[:0].assign(reason=""), run_id="x")
         run_models(con)
 
-    assert _checksums(reference) == _checksums(single)
+    assert warehouse_checksums(reference) == warehouse_checksums(single)
     assert ledger_matches_core_rows(reference)
 
 
@@ -142,7 +122,7 @@ def test_rerun_skips_every_done_chunk_and_changes_no_row(reference, settings, tm
     results = _backfill(path, settings, run_id="second")
 
     assert all(r.skipped for r in results)
-    assert _checksums(path) == _checksums(reference)
+    assert warehouse_checksums(path) == warehouse_checksums(reference)
     with warehouse(path, read_only=True) as con:
         runs = con.execute("select flow, status from audit.runs order by started_at").fetchall()
     assert runs == [("backfill", "success"), ("backfill", "success")]
@@ -178,7 +158,7 @@ def test_failed_load_leaves_no_partial_chunk_and_a_rerun_completes(
     results = _backfill(path, settings, run_id="resumed")
 
     assert [r.skipped for r in results][:4] == [True, True, True, False]
-    assert _checksums(path) == _checksums(reference)
+    assert warehouse_checksums(path) == warehouse_checksums(reference)
 
 
 def test_mart_tables_are_built_from_the_backfilled_rows(reference):

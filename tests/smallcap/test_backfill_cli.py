@@ -6,22 +6,6 @@ from typer.testing import CliRunner
 from smallcap.cli import app
 
 runner = CliRunner()
-UNIVERSE = """
-[baskets]
-small = ["IWM"]
-large = ["SPY"]
-pairs = [["IWM", "SPY"]]
-
-[fred]
-series = ["DFF"]
-"""
-
-
-@pytest.fixture
-def small_universe(tmp_path, monkeypatch) -> None:
-    path = tmp_path / "universe.toml"
-    path.write_text(UNIVERSE)
-    monkeypatch.setenv("SMALLCAP_UNIVERSE", str(path))
 
 
 def _backfill(*args: str):

@@ -19,22 +19,11 @@ from warehouse.status import price_gaps
 # off from Monday 2026-11-23: Thanksgiving (11-26) and the weekend (11-28/29) are no sessions
 LAST_LOADED, RUN_DATE = date(2026, 11, 20), date(2026, 11, 30)
 MISSED = [date(2026, 11, d) for d in (23, 24, 25, 27, 30)]
-UNIVERSE = """
-[baskets]
-small = ["IWM"]
-large = ["SPY"]
-pairs = [["IWM", "SPY"]]
-
-[fred]
-series = ["DFF"]
-"""
 
 
 @pytest.fixture
-def settings(tmp_path) -> Settings:
-    path = tmp_path / "universe.toml"
-    path.write_text(UNIVERSE)
-    return Settings(SMALLCAP_UNIVERSE=path)
+def settings(small_universe) -> Settings:
+    return Settings(SMALLCAP_UNIVERSE=small_universe)
 
 
 @pytest.fixture

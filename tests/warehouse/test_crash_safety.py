@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from helpers import ledger_matches_core_rows
 
 from smallcap.backfill import plan_backfill, run_backfill
 from smallcap.datasets import DATASETS
@@ -130,21 +131,6 @@ def _parts_done(path: Path) -> int:
         return con.execute("select count(*) from audit.backfill_chunks").fetchall()[0][0]
 
 
-def _ledger_rows_equal_core_rows(path: Path) -> bool:
-    """Chunks never overlap, so the ledger's row counts must add up to the core tables'."""
-    with warehouse(path, read_only=True) as con:
-        marked = dict(
-            con.execute(
-                "select dataset, sum(rows) from audit.backfill_chunks group by dataset"
-            ).fetchall()
-        )
-        held = {
-            name: con.execute(f"select count(*) from {ds.table}").fetchall()[0][0]
-            for name, ds in DATASETS.items()
-        }
-    return all(marked.get(name, 0) == rows for name, rows in held.items())
-
-
 def _kill_real_cli_mid_work(target: Path, env: dict[str, str], delay: float) -> None:
     """Launch the real executable; it prints its plan line once the imports are done."""
     proc = subprocess.Popen(
@@ -214,7 +200,7 @@ def test_backfill_killed_twelve_times_ends_equal_to_a_clean_run(reference, zygot
     assert got == want
     assert statuses[-1] == ("success",)
     assert ("running",) not in statuses
-    assert _ledger_rows_equal_core_rows(target)
+    assert ledger_matches_core_rows(target)
 
 
 def test_kill_inside_a_load_transaction_leaves_no_partial_chunk(zygote, tmp_path):
@@ -233,4 +219,4 @@ def test_kill_inside_a_load_transaction_leaves_no_partial_chunk(zygote, tmp_path
         ("2024/prices/SPY+VB+^GSPC+^RUT+^SP600", "prices"),
     ]
     assert fundamentals == [(0,)]
-    assert _ledger_rows_equal_core_rows(target)
+    assert ledger_matches_core_rows(target)

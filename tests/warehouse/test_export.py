@@ -5,8 +5,8 @@ import json
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 import pytest
+from helpers import prices_frame
 from typer.testing import CliRunner
 
 from smallcap.cli import app
@@ -22,23 +22,7 @@ from warehouse.loader import load_batch
 @pytest.fixture
 def path(tmp_path: Path) -> Path:
     path = tmp_path / "market.duckdb"
-    prices = pd.DataFrame(
-        {
-            "ticker": ["IWM", "IWM", "SPY"],
-            "date": pd.to_datetime(["2025-01-02", "2025-01-03", "2025-01-02"]).astype(
-                "datetime64[ns]"
-            ),
-            "open": [220.0, 221.0, 590.0],
-            "high": [222.0, 223.0, 595.0],
-            "low": [219.0, 220.0, 588.0],
-            "close": [221.0, 222.5, 591.0],
-            "adj_close": [220.5, 222.5, 589.0],
-            "volume": [1_000_000, 1_200_000, 5_000_000],
-            "dividends": [0.0, 0.0, 0.0],
-            "stock_splits": [0.0, 0.0, 0.0],
-            "source": ["sample"] * 3,
-        }
-    )
+    prices = prices_frame()
     with warehouse(path) as con:
         load_batch(con, PRICES, prices, prices.iloc[:0].assign(reason=""), run_id="run-1")
         con.execute(

@@ -2,33 +2,11 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from helpers import prices_frame
 
 from smallcap.datasets import PRICES, RATES
 from smallcap.errors import WarehouseError
 from warehouse.loader import load_batch
-
-
-def _prices(**changes) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        {
-            "ticker": ["IWM", "IWM", "SPY"],
-            "date": pd.to_datetime(["2025-01-02", "2025-01-03", "2025-01-02"]).astype(
-                "datetime64[ns]"
-            ),
-            "open": [220.0, 221.0, 590.0],
-            "high": [222.0, 223.0, 595.0],
-            "low": [219.0, 220.0, 588.0],
-            "close": [221.0, 222.5, 591.0],
-            "adj_close": [220.5, 222.5, 589.0],
-            "volume": [1_000_000, 1_200_000, 5_000_000],
-            "dividends": [0.0, 0.0, 0.0],
-            "stock_splits": [0.0, 0.0, 0.0],
-            "source": ["sample"] * 3,
-        }
-    )
-    for column, value in changes.items():
-        frame[column] = value
-    return frame
 
 
 def _none(frame: pd.DataFrame) -> pd.DataFrame:
@@ -43,10 +21,10 @@ def _snapshot(con) -> list[tuple]:
 
 
 def test_upsert_twice_changes_nothing_and_keeps_first_run_id(con):
-    load_batch(con, PRICES, _prices(), _none(_prices()), run_id="r1")
+    load_batch(con, PRICES, prices_frame(), _none(prices_frame()), run_id="r1")
     before = _snapshot(con)
 
-    result = load_batch(con, PRICES, _prices(), _none(_prices()), run_id="r2")
+    result = load_batch(con, PRICES, prices_frame(), _none(prices_frame()), run_id="r2")
 
     assert result.rows_changed == 0
     assert _snapshot(con) == before
@@ -54,8 +32,8 @@ def test_upsert_twice_changes_nothing_and_keeps_first_run_id(con):
 
 
 def test_changed_past_value_updates_core_and_records_a_revision(con):
-    load_batch(con, PRICES, _prices(), _none(_prices()), run_id="r1")
-    revised = _prices()
+    load_batch(con, PRICES, prices_frame(), _none(prices_frame()), run_id="r1")
+    revised = prices_frame()
     revised.loc[0, "adj_close"] = 219.75
 
     result = load_batch(con, PRICES, revised, _none(revised), run_id="r2")
@@ -72,9 +50,13 @@ def test_changed_past_value_updates_core_and_records_a_revision(con):
 
 
 def test_bad_rows_land_in_quarantine_with_reason_and_run_id(con):
-    bad = _prices().iloc[:1].assign(close=-1.0, reason="expect_column_values_to_be_between(close)")
+    bad = (
+        prices_frame()
+        .iloc[:1]
+        .assign(close=-1.0, reason="expect_column_values_to_be_between(close)")
+    )
 
-    result = load_batch(con, PRICES, _prices().iloc[1:], bad, run_id="r1")
+    result = load_batch(con, PRICES, prices_frame().iloc[1:], bad, run_id="r1")
 
     assert result.rows_quarantined == 1
     assert con.execute(
@@ -90,7 +72,7 @@ def test_validation_results_are_recorded_with_the_load(con):
         )
     ]
 
-    load_batch(con, PRICES, _prices(), _none(_prices()), run_id="r1", validations=results)
+    load_batch(con, PRICES, prices_frame(), _none(prices_frame()), run_id="r1", validations=results)
 
     assert con.execute(
         "select run_id, dataset, suite, expectation, success, unexpected_count "
@@ -99,9 +81,9 @@ def test_validation_results_are_recorded_with_the_load(con):
 
 
 def test_sample_warehouse_refuses_live_rows(con):
-    load_batch(con, PRICES, _prices(), _none(_prices()), run_id="r1")
+    load_batch(con, PRICES, prices_frame(), _none(prices_frame()), run_id="r1")
 
-    live = _prices(source="yahoo")
+    live = prices_frame(source="yahoo")
     with pytest.raises(WarehouseError, match="holds sample data and refuses live rows"):
         load_batch(con, PRICES, live, _none(live), run_id="r2")
 
@@ -120,13 +102,13 @@ def test_live_warehouse_refuses_sample_rows(con):
     load_batch(con, RATES, rates, _none(rates), run_id="r1")
 
     with pytest.raises(WarehouseError, match="holds live data and refuses sample rows"):
-        load_batch(con, PRICES, _prices(), _none(_prices()), run_id="r2")
+        load_batch(con, PRICES, prices_frame(), _none(prices_frame()), run_id="r2")
 
 
 def test_failed_load_leaves_nothing_half_written(con):
-    load_batch(con, PRICES, _prices(), _none(_prices()), run_id="r1")
-    broken = _prices(close=[1.0, 2.0, None])  # NOT NULL violation after the first rows merge
-    bad = _prices().iloc[:1].assign(reason="x")
+    load_batch(con, PRICES, prices_frame(), _none(prices_frame()), run_id="r1")
+    broken = prices_frame(close=[1.0, 2.0, None])  # NOT NULL violation after the first rows merge
+    bad = prices_frame().iloc[:1].assign(reason="x")
 
     with pytest.raises(Exception, match=r"(?i)not null|constraint"):
         load_batch(con, PRICES, broken, bad, run_id="r2")

@@ -1,0 +1,70 @@
+"""Plain test builders and checks shared by several test files (imported as ``helpers``).
+
+The fixtures that use them live in tests/conftest.py; network-edge fakes live in tests/fakes.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from smallcap.datasets import DATASETS
+from warehouse.checksums import table_checksums
+from warehouse.connection import warehouse
+
+# Two funds in one pair and one FRED series: the smallest universe the CLI and pipeline accept.
+SMALL_UNIVERSE = """
+[baskets]
+small = ["IWM"]
+large = ["SPY"]
+pairs = [["IWM", "SPY"]]
+
+[fred]
+series = ["DFF"]
+"""
+
+
+def prices_frame(**changes: object) -> pd.DataFrame:
+    """Three sample price rows: IWM on 2025-01-02/03, SPY on 2025-01-02; ``changes`` set columns."""
+    frame = pd.DataFrame(
+        {
+            "ticker": ["IWM", "IWM", "SPY"],
+            "date": pd.to_datetime(["2025-01-02", "2025-01-03", "2025-01-02"]).astype(
+                "datetime64[ns]"
+            ),
+            "open": [220.0, 221.0, 590.0],
+            "high": [222.0, 223.0, 595.0],
+            "low": [219.0, 220.0, 588.0],
+            "close": [221.0, 222.5, 591.0],
+            "adj_close": [220.5, 222.5, 589.0],
+            "volume": [1_000_000, 1_200_000, 5_000_000],
+            "dividends": [0.0, 0.0, 0.0],
+            "stock_splits": [0.0, 0.0, 0.0],
+            "source": ["sample"] * 3,
+        }
+    )
+    for column, value in changes.items():
+        frame[column] = value
+    return frame
+
+
+def warehouse_checksums(path: Path) -> dict:
+    """Per-table checksums of the warehouse at ``path``, opened read-only."""
+    with warehouse(path, read_only=True) as con:
+        return table_checksums(con)
+
+
+def ledger_matches_core_rows(path: Path) -> bool:
+    """Chunks never overlap, so the rows the ledger says were loaded are all the core rows."""
+    with warehouse(path, read_only=True) as con:
+        marked = dict(
+            con.execute(
+                "select dataset, sum(rows) from audit.backfill_chunks group by dataset"
+            ).fetchall()
+        )
+        held = {
+            name: con.execute(f"select count(*) from {ds.table}").fetchall()[0][0]
+            for name, ds in DATASETS.items()
+        }
+    return all(marked.get(name, 0) == rows for name, rows in held.items())
