@@ -3,6 +3,7 @@
 Extraction and validation fan out on the task runner; loads stay sequential (one writer).
 """
 
+import contextlib
 import time
 import uuid
 from datetime import date, datetime
@@ -12,7 +13,10 @@ from zoneinfo import ZoneInfo
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.concurrency.sync import concurrency
+from prefect.exceptions import ObjectAlreadyExists
 from prefect.runtime import flow_run
 from prefect.states import Completed, State
 
@@ -46,11 +50,18 @@ def new_york_today() -> date:
     return datetime.now(ZoneInfo("America/New_York")).date()
 
 
-def writer_slot(path: Path) -> str:
-    """The global concurrency limit that keeps one writer per warehouse across deployments
-    (daily, reconcile, backfill, `smallcap run`). Create it with limit 1; while it does not
-    exist the slot is a no-op and only DuckDB's file lock serialises individual writes."""
+def writer_limit_name(path: Path) -> str:
     return f"smallcap-writer-{path.stem}"
+
+
+def writer_slot(path: Path) -> str:
+    """The global concurrency limit (limit 1) that keeps one writer per warehouse across
+    deployments (daily, reconcile, backfill), `smallcap serve` and `smallcap run`; created on
+    first use, so no setup step can be forgotten. Leases expire if a holder is killed."""
+    name = writer_limit_name(path)
+    with get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
+        client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+    return name
 
 
 @task(name="prepare", cache_policy=NO_CACHE)

@@ -19,7 +19,7 @@ import duckdb
 import httpx
 import pytest
 
-from flows.daily import writer_slot
+from flows.daily import writer_limit_name
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -116,7 +116,7 @@ def server(tmp_path_factory) -> Iterator[tuple[str, dict[str, str]]]:
 
 @pytest.fixture(scope="module")
 def deployed(server, tmp_path_factory):
-    """Pool, Secret block, writer limit and `prefect --no-prompt deploy --all`, as a user would."""
+    """Pool, Secret block and `prefect --no-prompt deploy --all`, as a user would."""
     api_url, env = server
     prefect = str(BIN / "prefect")
     _run([prefect, "work-pool", "create", POOL, "--type", "process"], env)
@@ -130,10 +130,7 @@ def deployed(server, tmp_path_factory):
         env,
     )
     warehouse = tmp_path_factory.mktemp("deployed") / "deployed.duckdb"
-    slot = writer_slot(warehouse)
-    httpx.post(
-        f"{api_url}/v2/concurrency_limits/", json={"name": slot, "limit": 1}, timeout=10
-    ).raise_for_status()
+    slot = writer_limit_name(warehouse)
     output = _run([prefect, "--no-prompt", "deploy", "--all"], env, timeout=120)
     return api_url, env, warehouse, slot, output
 
@@ -197,4 +194,5 @@ def test_worker_runs_the_daily_deployment_on_the_sample_source_into_the_warehous
     assert marts > 0
     assert ledger == [(run_id, "success")]
     limit = httpx.get(f"{api_url}/v2/concurrency_limits/{slot}", timeout=10).json()
+    assert limit["limit"] == 1  # created by the run itself: no setup step for users
     assert limit["active_slots"] == 0  # the writer slot was released at the end of the run
