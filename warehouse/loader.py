@@ -77,20 +77,21 @@ def _record_revisions(
         f"{{'col': '{c}', 'old': cast(t.{c} as double), 'new': cast(s.{c} as double)}}"
         for c in numeric
     )
-    before = con.execute("select count(*) from audit.revisions").fetchall()[0][0]
-    con.execute(
+    changed = " or ".join(f"t.{c} is distinct from s.{c}" for c in numeric)
+    inserted = con.execute(
         f"""
         insert into audit.revisions
         select ?, ?, key, date, ch.col, ch.old, ch.new, now()
         from (
             select {key_expr} as key, s.{dataset.date_column} as date, unnest([{changes}]) as ch
             from staged s join {dataset.table} t on {on}
+            where {changed}
         )
         where ch.old is distinct from ch.new
         """,
         [run_id, dataset.name],
-    )
-    return con.execute("select count(*) from audit.revisions").fetchall()[0][0] - before
+    ).fetchall()
+    return int(inserted[0][0]) if inserted else 0
 
 
 def _merge(con: duckdb.DuckDBPyConnection, dataset: Dataset, run_id: str) -> int:
