@@ -145,6 +145,18 @@ def publish_task(path: Path, settings: Settings) -> None:
     )
 
 
+@task(name="data-docs", cache_policy=NO_CACHE)
+def data_docs_task(report: RunReport, settings: Settings) -> None:
+    """Non-fatal: the data is loaded whether or not its Data Docs render."""
+    try:
+        index = pipeline.data_docs(report=report, settings=settings)
+    except Exception as exc:
+        get_run_logger().warning("Data Docs not built (%s: %s)", type(exc).__name__, exc)
+        return
+    if index is not None:
+        get_run_logger().info("Data Docs: %s", index.resolve().as_uri())
+
+
 @flow(
     name="daily-etl",
     # chosen when this module is imported, so a deployment's env (SMALLCAP_TASK_RUNNER) decides
@@ -219,6 +231,9 @@ def _run(
         # the ledger must not stay 'running' after a crash in our own code
         pipeline.abort_ledger(path, run_id=run_id, error=exc, settings=settings)
         raise
+    clock = time.monotonic()
+    data_docs_task(report, settings)
+    stages["data_docs"] = time.monotonic() - clock
     pipeline.finish_ledger(path, report=report, stage_seconds=stages, settings=settings)
     if report.status != "failed":  # BI keeps the last good snapshot after a failed run
         publish_task(path, settings)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from expectations.data_docs import build_data_docs
 from expectations.runner import ValidationOutcome, validate_batch
 from smallcap.calendar import is_trading_day, trading_days_back
 from smallcap.datasets import DATASETS, RATES
@@ -156,6 +157,8 @@ def load(
     settings: Settings,
 ) -> None:
     """Load one dataset atomically and count it in the report."""
+    if outcome.gx_result is not None:
+        report.validation_results.append(outcome.gx_result)
     with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
         result = load_batch(
             con,
@@ -190,6 +193,17 @@ def transform(path: Path, *, report: RunReport, settings: Settings) -> list[Mode
                order by small_ticker, large_ticker"""
         ).fetchall()
     return results
+
+
+def data_docs(*, report: RunReport, settings: Settings) -> Path | None:
+    """Add this run's validation results to the warehouse's GX Data Docs site (None when the
+    setting is off or nothing was validated) and note the site's index in the report."""
+    directory = settings.data_docs_for(Path(report.warehouse))
+    if directory is None or not report.validation_results:
+        return None
+    index = build_data_docs(report.validation_results, directory, run_id=report.run_id)
+    report.data_docs = str(index.resolve())
+    return index
 
 
 def abort_ledger(path: Path, *, run_id: str, error: BaseException, settings: Settings) -> None:

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 from sources.extraction import KeyFailure
 
@@ -33,6 +35,9 @@ class RunReport:
     datasets: dict[str, DatasetReport] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     latest_discounts: list[tuple[str, str, date, float, float | None]] = field(default_factory=list)
+    # GX's ExpectationSuiteValidationResult of each validated batch, for the Data Docs step
+    validation_results: list[Any] = field(default_factory=list, repr=False, compare=False)
+    data_docs: str | None = None  # index.html of the Data Docs site holding this run
 
     def dataset(self, name: str) -> DatasetReport:
         return self.datasets.setdefault(name, DatasetReport(name))
@@ -69,6 +74,10 @@ class RunReport:
             "",
             f"Warehouse: `{self.warehouse}`; run id `{self.run_id}`",
             "",
+        ]
+        if self.data_docs:
+            lines += [f"Data Docs: {Path(self.data_docs).absolute().as_uri()}", ""]
+        lines += [
             "| dataset | extracted | loaded | changed | quarantined | revisions | keys failed |",
             "|---|---:|---:|---:|---:|---:|---:|",
         ]

@@ -4,7 +4,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from smallcap.universe import Universe, load_universe
@@ -57,6 +57,15 @@ class Settings(BaseSettings):
     )
     bi_storage_version: str = "v1.4.0"
     lock_timeout_seconds: float = 60.0
+    data_docs_dir: Path | None = Field(
+        default=PROJECT_ROOT / "warehouse" / "gx" / "data_docs",
+        description="GX Data Docs of every run's validation results; empty turns them off.",
+    )
+
+    @field_validator("data_docs_dir", mode="before")
+    @classmethod
+    def _empty_disables(cls, value: object) -> object:
+        return None if value == "" else value
 
     def warehouse_for(self, source: SourceName) -> Path:
         """The configured warehouse, or the per-source default inside `warehouse/`."""
@@ -73,6 +82,10 @@ class Settings(BaseSettings):
     def bi_database_for(self, path: Path) -> Path:
         """The read-only snapshot BI tools connect to, published after each successful run."""
         return path.parent / "bi" / f"{path.stem}.duckdb"
+
+    def data_docs_for(self, path: Path) -> Path | None:
+        """One Data Docs site per warehouse file, so sample runs never mix with live ones."""
+        return None if self.data_docs_dir is None else self.data_docs_dir / path.stem
 
     @cached_property
     def universe(self) -> Universe:

@@ -59,6 +59,15 @@ def yfinance_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return configure_yfinance(tmp_path_factory.mktemp("yfinance-cache"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def data_docs_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Runs write their GX Data Docs to a temp folder, never the project's warehouse/gx/."""
+    path = tmp_path_factory.mktemp("data-docs")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SMALLCAP_DATA_DOCS_DIR", str(path))
+        yield path
+
+
 @pytest.fixture
 def yahoo() -> Iterator[YahooMock]:
     """Yahoo answered by ``responses``; also routes production's default yfinance session."""

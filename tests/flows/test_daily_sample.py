@@ -35,7 +35,7 @@ def twice(tmp_path_factory):
     return path, first, second, marts_after_first
 
 
-def test_first_run_loads_every_dataset_and_builds_the_marts(twice):
+def test_first_run_loads_every_dataset_and_builds_the_marts(twice, data_docs_dir):
     _, first, _, marts = twice
 
     assert first.status == "success"
@@ -48,6 +48,8 @@ def test_first_run_loads_every_dataset_and_builds_the_marts(twice):
         ("IJR", "IVV"),
         ("DES", "SPY"),
     }
+    index = data_docs_dir.resolve() / "sample" / "site" / "index.html"
+    assert first.data_docs == str(index) and index.is_file()
 
 
 def test_second_run_same_day_changes_no_row_and_adds_one_ledger_row(twice):

@@ -45,6 +45,7 @@ def _env(home: Path, api_url: str) -> dict[str, str]:
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         DO_NOT_TRACK="1",
         PREFECT_CLI_PROMPT="false",
+        SMALLCAP_DATA_DOCS_DIR=str(home / "data_docs"),
         PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
     )
     return env
