@@ -24,18 +24,13 @@ from flows import alerts
 from flows.runners import build_task_runner
 from flows.secrets import fred_api_key
 from smallcap import corporate_actions, pipeline
+from smallcap.datasets import EXTRACTION_GROUPS
 from smallcap.errors import SmallcapError
 from smallcap.report import RunReport
 from smallcap.settings import Settings, get_settings
 from smallcap.version import code_version
 from sources import dispatch
 from sources.extraction import Extraction
-
-GROUPS = {
-    "prices": ("prices",),
-    "fundamentals": ("fundamentals", "sector_weights"),
-    "rates": ("rates",),
-}
 
 
 class RunFailed(SmallcapError):
@@ -258,18 +253,21 @@ def _extract_validate_load(
     """Groups extract concurrently; each dataset validates and then loads on its own, so one
     failing dataset never stops the others."""
     clock = time.monotonic()
-    extractions = {g: extract_task.submit(g, source, plan, run_date, settings) for g in GROUPS}
+    extractions = {
+        g: extract_task.submit(g, source, plan, run_date, settings) for g in EXTRACTION_GROUPS
+    }
     for group, future in extractions.items():
         try:
             extraction = future.result()
             if group == "prices":
                 extraction = refetch_task(path, extraction, source, run_date, settings)
         except Exception as exc:
-            for dataset in GROUPS[group]:
+            for dataset in EXTRACTION_GROUPS[group]:
                 report.dataset(dataset).fail(exc)
             continue
         outcomes = {
-            d: validate_task.submit(d, extraction, run_date, settings) for d in GROUPS[group]
+            d: validate_task.submit(d, extraction, run_date, settings)
+            for d in EXTRACTION_GROUPS[group]
         }
         for dataset, outcome in outcomes.items():
             try:

@@ -19,7 +19,7 @@ import duckdb
 from pydantic import SecretStr
 
 from smallcap import pipeline
-from smallcap.datasets import DATASETS, RATES
+from smallcap.datasets import DATASETS, EXTRACTION_GROUPS, RATES
 from smallcap.errors import ConfigError
 from smallcap.settings import Settings
 from smallcap.universe import TICKER_RE
@@ -35,11 +35,6 @@ from warehouse.universe import sync_universe
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 5
-GROUP_DATASETS = {
-    "prices": ("prices",),
-    "fundamentals": ("fundamentals", "sector_weights"),
-    "rates": ("rates",),
-}
 NO_FUNDAMENTALS_HISTORY = (
     "Yahoo has no fundamentals history (only today's snapshot): the live backfill loads prices "
     "and rates; daily runs collect fundamentals from now on"
@@ -59,7 +54,7 @@ class Chunk:
 
     @property
     def datasets(self) -> tuple[str, ...]:
-        return GROUP_DATASETS[self.group]
+        return EXTRACTION_GROUPS[self.group]
 
 
 @dataclass(frozen=True)

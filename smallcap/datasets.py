@@ -79,3 +79,10 @@ RATES = Dataset(
 )
 
 DATASETS: dict[str, Dataset] = {d.name: d for d in (PRICES, FUNDAMENTALS, SECTOR_WEIGHTS, RATES)}
+
+# extraction groups: one source call yields these datasets (a fund snapshot carries its sectors)
+EXTRACTION_GROUPS: dict[str, tuple[str, ...]] = {
+    "prices": ("prices",),
+    "fundamentals": ("fundamentals", "sector_weights"),
+    "rates": ("rates",),
+}
