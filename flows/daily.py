@@ -187,9 +187,11 @@ def _final_state(report: RunReport, market_closed: bool) -> State:
         if not fetched:
             done += " prices and fundamentals"
         messages.append(f"market closed on {report.run_date}: {done}; rates updated")
-    if report.status == "partial":
-        failed = [d.dataset for d in report.datasets.values() if d.keys_failed]
+    failed = [d.dataset for d in report.datasets.values() if d.keys_failed]
+    if failed:
         messages.append(f"partial: some keys failed in {', '.join(failed)}")
+    if report.publish_error:
+        messages.append("partial: the BI snapshot could not be published (see the run report)")
     return Completed(message="; ".join(messages) or None, data=report)
 
 
@@ -231,7 +233,12 @@ def _run(
     stages["data_docs"] = time.monotonic() - clock
     pipeline.finish_ledger(path, report=report, stage_seconds=stages, settings=settings)
     if report.status != "failed":  # BI keeps the last good snapshot after a failed run
-        publish_task(path, settings)
+        try:
+            publish_task(path, settings)
+        except Exception as exc:  # the data is loaded; dashboards keep the previous snapshot
+            report.publish_error = str(exc)
+            report.notes.append(f"BI snapshot not published: {exc}")
+            pipeline.finish_ledger(path, report=report, stage_seconds=stages, settings=settings)
     create_markdown_artifact(
         key="smallcap-run", markdown=report.to_markdown(), description="smallcap daily run"
     )

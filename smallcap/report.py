@@ -34,6 +34,7 @@ class RunReport:
     warehouse: str
     datasets: dict[str, DatasetReport] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    publish_error: str | None = None
     latest_discounts: list[tuple[str, str, date, float, float | None]] = field(default_factory=list)
     # GX's ExpectationSuiteValidationResult of each validated batch, for the Data Docs step
     validation_results: list[Any] = field(default_factory=list, repr=False, compare=False)
@@ -61,10 +62,11 @@ class RunReport:
 
     @property
     def status(self) -> str:
-        """failed: a whole dataset could not load; partial: some keys failed; else success."""
+        """failed: a whole dataset could not load; partial: some keys failed, or the data loaded
+        but the BI snapshot could not be published; else success."""
         if self.errors:
             return "failed"
-        if any(d.keys_failed for d in self.datasets.values()):
+        if any(d.keys_failed for d in self.datasets.values()) or self.publish_error:
             return "partial"
         return "success"
 

@@ -154,3 +154,19 @@ def test_injected_bad_rows_are_quarantined_with_reasons_and_good_rows_load(tmp_p
     assert loaded_bad["n"].item() == 0
     for name in ("fundamentals", "sector_weights", "rates"):
         assert _read(path, f"select count(*) n from quarantine.{name}")["n"].item() > 0, name
+
+
+def test_a_failed_bi_publish_keeps_the_data_and_ends_the_run_partial(tmp_path, monkeypatch):
+    monkeypatch.setenv("SMALLCAP_BI_STORAGE_VERSION", "latest")  # refused by the publisher
+    path = tmp_path / "unpublished.duckdb"
+
+    state = daily_etl(run_date=RUN_DATE, source="sample", warehouse=str(path), return_state=True)
+
+    report = state.result()
+    assert state.is_completed() and "BI snapshot could not be published" in state.message
+    assert report.status == "partial" and "storage version" in report.publish_error
+    runs = _read(path, "select status, message from audit.runs")
+    assert runs["status"].tolist() == ["partial"]
+    assert "BI snapshot not published" in runs["message"].item()
+    assert _read(path, "select count(*) n from core.prices_daily")["n"].item() > 0
+    assert not (tmp_path / "bi" / "unpublished.duckdb").exists()
