@@ -75,13 +75,9 @@ def extract_task(
     windows = getattr(plan, group)
     if not windows:
         return Extraction(frames={})
-    if group == "prices":
-        return dispatch.extract_prices(source, windows, run_date=run_date, settings=settings)
-    if group == "fundamentals":
-        return dispatch.extract_fundamentals(source, windows, run_date=run_date, settings=settings)
-    key = fred_api_key(settings) if source != "sample" else None
-    return dispatch.extract_rates(
-        source, windows, run_date=run_date, settings=settings, api_key=key
+    key = fred_api_key(settings) if group == "rates" and source != "sample" else None
+    return dispatch.extract_group(
+        group, source, windows, run_date=run_date, settings=settings, api_key=key
     )
 
 

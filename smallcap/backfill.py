@@ -19,16 +19,15 @@ import duckdb
 from pydantic import SecretStr
 
 from smallcap import pipeline
-from smallcap.datasets import DATASETS, EXTRACTION_GROUPS, RATES
+from smallcap.datasets import EXTRACTION_GROUPS
 from smallcap.errors import ConfigError
 from smallcap.settings import Settings
 from smallcap.universe import TICKER_RE
 from sources import dispatch
-from sources.extraction import Extraction
 from transforms.runner import ModelResult, run_models
 from warehouse import audit
 from warehouse.connection import warehouse
-from warehouse.loader import claim_source_kind, load_batch, source_kind, upsert_series_meta
+from warehouse.loader import claim_source_kind, source_kind
 from warehouse.publish import publish_bi
 from warehouse.universe import sync_universe
 
@@ -168,19 +167,6 @@ def begin(
         return done_parts(con, plan.backfill_id)
 
 
-def extract_chunk(
-    chunk: Chunk, *, source: str, run_date: date, settings: Settings, api_key: SecretStr | None
-) -> Extraction:
-    windows = {key: (chunk.start, chunk.end) for key in chunk.keys}
-    if chunk.group == "prices":
-        return dispatch.extract_prices(source, windows, run_date=run_date, settings=settings)
-    if chunk.group == "fundamentals":
-        return dispatch.extract_fundamentals(source, windows, run_date=run_date, settings=settings)
-    return dispatch.extract_rates(
-        source, windows, run_date=run_date, settings=settings, api_key=api_key
-    )
-
-
 def _mark(bid: str, chunk: Chunk, dataset: str, status: str, rows: int, run_id: str):
     def mark(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(
@@ -207,34 +193,30 @@ def run_chunk(
     if not todo:
         result.skipped = True
         return result
-    extraction = extract_chunk(
-        chunk, source=plan.source, run_date=plan.end, settings=settings, api_key=api_key
+    extraction = dispatch.extract_group(
+        chunk.group,
+        plan.source,
+        {key: (chunk.start, chunk.end) for key in chunk.keys},
+        run_date=plan.end,
+        settings=settings,
+        api_key=api_key,
     )
     result.keys_failed = len({f.key for f in extraction.failures})
     for name in todo:
-        dataset = DATASETS[name]
         # the daily run's validation, including its stop on a mostly-broken batch
         outcome = pipeline.validate(name, extraction, run_date=plan.end, settings=settings)
-        failures = [f for f in extraction.failures if f.dataset == name]
-        status = "partial" if failures else "done"
-        mark = _mark(plan.backfill_id, chunk, name, status, len(outcome.valid), run_id)
-
-        def bookkeeping(con: duckdb.DuckDBPyConnection, name=name, failures=failures, mark=mark):
-            audit.record_failures(con, run_id=run_id, failures=failures)
-            if name == RATES.name and "series_meta" in extraction.frames:
-                upsert_series_meta(con, extraction.frames["series_meta"], run_id=run_id)
-            mark(con)
-
-        with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
-            load_batch(
-                con,
-                dataset,
-                outcome.valid,
-                outcome.quarantined,
-                run_id=run_id,
-                validations=outcome.results,
-                before_commit=bookkeeping,
-            )
+        failed = any(f.dataset == name for f in extraction.failures)
+        mark = _mark(
+            plan.backfill_id,
+            chunk,
+            name,
+            "partial" if failed else "done",
+            len(outcome.valid),
+            run_id,
+        )
+        pipeline.load_dataset(
+            path, name, outcome, extraction, run_id=run_id, settings=settings, also=mark
+        )
         result.rows[name] = len(outcome.valid)
         result.quarantined[name] = len(outcome.quarantined)
     return result

@@ -3,11 +3,13 @@
 Every step that writes opens its own connection (DuckDB allows one writer per file) and closes it.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from expectations.data_docs import build_data_docs
@@ -21,7 +23,13 @@ from sources.extraction import Extraction
 from transforms.runner import ModelResult, run_models
 from warehouse import audit
 from warehouse.connection import warehouse
-from warehouse.loader import claim_source_kind, load_batch, source_kind, upsert_series_meta
+from warehouse.loader import (
+    LoadResult,
+    claim_source_kind,
+    load_batch,
+    source_kind,
+    upsert_series_meta,
+)
 from warehouse.publish import PublishResult, publish_bi
 from warehouse.universe import sync_universe
 from warehouse.watermarks import plan_windows, watermarks
@@ -146,6 +154,39 @@ def validate(
     return outcome
 
 
+def load_dataset(
+    path: Path,
+    dataset: str,
+    outcome: ValidationOutcome,
+    extraction: Extraction,
+    *,
+    run_id: str,
+    settings: Settings,
+    also: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+) -> LoadResult:
+    """Load one dataset with its failed keys, FRED metadata and ``also`` (e.g. a backfill's
+    chunk ledger) in one transaction: after a crash all of it is there, or none."""
+    failures = [f for f in extraction.failures if f.dataset == dataset]
+
+    def bookkeeping(con: duckdb.DuckDBPyConnection) -> None:
+        audit.record_failures(con, run_id=run_id, failures=failures)
+        if dataset == RATES.name and "series_meta" in extraction.frames:
+            upsert_series_meta(con, extraction.frames["series_meta"], run_id=run_id)
+        if also is not None:
+            also(con)
+
+    with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
+        return load_batch(
+            con,
+            DATASETS[dataset],
+            outcome.valid,
+            outcome.quarantined,
+            run_id=run_id,
+            validations=outcome.results,
+            before_commit=bookkeeping,
+        )
+
+
 def load(
     path: Path,
     dataset: str,
@@ -159,26 +200,14 @@ def load(
     """Load one dataset atomically and count it in the report."""
     if outcome.gx_result is not None:
         report.validation_results.append(outcome.gx_result)
-    with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
-        result = load_batch(
-            con,
-            DATASETS[dataset],
-            outcome.valid,
-            outcome.quarantined,
-            run_id=run_id,
-            validations=outcome.results,
-        )
-        failures = [f for f in extraction.failures if f.dataset == dataset]
-        audit.record_failures(con, run_id=run_id, failures=failures)
-        if dataset == RATES.name and "series_meta" in extraction.frames:
-            upsert_series_meta(con, extraction.frames["series_meta"], run_id=run_id)
+    result = load_dataset(path, dataset, outcome, extraction, run_id=run_id, settings=settings)
     entry = report.dataset(dataset)
     entry.rows_extracted = len(outcome.valid) + len(outcome.quarantined)
     entry.rows_loaded = result.rows_loaded
     entry.rows_changed = result.rows_changed
     entry.rows_quarantined = result.rows_quarantined
     entry.revisions = result.revisions
-    entry.keys_failed = len({f.key for f in failures})
+    entry.keys_failed = len({f.key for f in extraction.failures if f.dataset == dataset})
 
 
 def transform(path: Path, *, report: RunReport, settings: Settings) -> list[ModelResult]:

@@ -59,3 +59,20 @@ def extract_rates(
         extraction = sample.extract_rates(windows, max_failure_ratio=settings.max_failure_ratio)
         return _sample(extraction, run_date=run_date, settings=settings)
     return fred.extract_rates(windows, api_key=api_key, settings=settings)
+
+
+def extract_group(
+    group: str,
+    source: str,
+    windows: Windows,
+    *,
+    run_date: date,
+    settings: Settings,
+    api_key: SecretStr | None = None,
+) -> Extraction:
+    """One extraction group (see smallcap.datasets.EXTRACTION_GROUPS) for its windows."""
+    if group == "prices":
+        return extract_prices(source, windows, run_date=run_date, settings=settings)
+    if group == "fundamentals":
+        return extract_fundamentals(source, windows, run_date=run_date, settings=settings)
+    return extract_rates(source, windows, run_date=run_date, settings=settings, api_key=api_key)

@@ -60,19 +60,11 @@ def scrub(text: str, key: ApiKey | None) -> str:
     return text
 
 
-def missing_key_error() -> SourceError:
+def _missing_key_error() -> SourceError:
     return SourceError(
         "FRED: no API key. Set FRED_API_KEY in the environment or .env (or configure "
         f"SMALLCAP_FRED_SECRET_BLOCK for a Prefect Secret block); get a free key at {KEY_HELP}"
     )
-
-
-def resolve_fred_key(settings: Settings) -> SecretStr:
-    """The FRED key from settings (env/.env). The flow tries its Secret block before this."""
-    key = settings.fred_api_key
-    if key is None or not key.get_secret_value().strip():
-        raise missing_key_error()
-    return key
 
 
 class _TimedFred(Fred):
@@ -131,7 +123,7 @@ def _http_error(status: int, body: bytes) -> SourceError:
 def _secret(api_key: ApiKey | None) -> SecretStr:
     secret = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
     if not secret or not secret.strip():
-        raise missing_key_error()
+        raise _missing_key_error()
     return SecretStr(secret.strip())
 
 

@@ -20,7 +20,6 @@ from sources.fred import (
     extract_rates,
     fetch_series,
     fetch_series_meta,
-    resolve_fred_key,
     scrub,
 )
 from sources.retry import (
@@ -227,9 +226,6 @@ def test_missing_key_names_fred_api_key_and_where_to_get_one() -> None:
 
     with pytest.raises(SourceError, match="FRED_API_KEY"):
         extract_rates({"DFF": WINDOW}, api_key="  ", settings=Settings())
-    with pytest.raises(SourceError, match="FRED_API_KEY"):
-        resolve_fred_key(Settings(FRED_API_KEY=None))
-    assert resolve_fred_key(Settings(FRED_API_KEY=KEY)).get_secret_value() == KEY
 
 
 def test_rate_limiter_spaces_requests_evenly_across_calls() -> None:
