@@ -5,19 +5,6 @@ with snapshots as (
     select * from staging.stg_fund_snapshots
 ),
 
-previous as (
-    select
-        date,
-        ticker,
-        basket,
-        aum,
-        nav_price,
-        lag(aum) over by_ticker as prev_aum,
-        lag(nav_price) over by_ticker as prev_nav_price
-    from snapshots
-    window by_ticker as (partition by ticker order by date)
-),
-
 final as (
     select
         date,
@@ -25,9 +12,11 @@ final as (
         basket,
         aum,
         nav_price,
-        prev_aum,
-        aum - prev_aum * (nav_price / prev_nav_price) as est_flow_usd
-    from previous
+        lag(aum) over by_ticker as prev_aum,
+        aum - lag(aum) over by_ticker * (nav_price / lag(nav_price) over by_ticker)
+            as est_flow_usd
+    from snapshots
+    window by_ticker as (partition by ticker order by date)
 )
 
 select * from final
