@@ -6,9 +6,8 @@ Extraction and validation fan out on the task runner; loads stay sequential (one
 import contextlib
 import time
 import uuid
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -24,6 +23,7 @@ from flows import alerts
 from flows.runners import build_task_runner
 from flows.secrets import fred_api_key
 from smallcap import corporate_actions, pipeline
+from smallcap.calendar import new_york_today
 from smallcap.datasets import EXTRACTION_GROUPS
 from smallcap.errors import SmallcapError
 from smallcap.report import RunReport
@@ -39,10 +39,6 @@ class RunFailed(SmallcapError):
     def __init__(self, report: RunReport) -> None:
         super().__init__("; ".join(report.errors))
         self.report = report
-
-
-def new_york_today() -> date:
-    return datetime.now(ZoneInfo("America/New_York")).date()
 
 
 def writer_limit_name(path: Path) -> str:

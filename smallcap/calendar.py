@@ -1,12 +1,14 @@
 """NYSE trading days from exchange_calendars, so holidays and weekends are never called gaps."""
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 import exchange_calendars as xcals
 import pandas as pd
 
 _EARLIEST = date(1990, 1, 2)
+EXCHANGE_TZ = "America/New_York"
+SESSION_CLOSE = time(16, 0)
 
 
 @lru_cache(maxsize=1)
@@ -35,3 +37,17 @@ def trading_days_back(day: date, n: int) -> date:
     cal = _nyse()
     ts = cal.date_to_session(pd.Timestamp(day), direction="previous")
     return cal.session_offset(ts, -n).date()
+
+
+def new_york_today() -> date:
+    """The exchange's date, which is what a run date means wherever the machine is."""
+    return pd.Timestamp.now(tz=EXCHANGE_TZ).date()
+
+
+def last_complete_day(now: datetime | None = None) -> date:
+    """The latest date whose daily bar is final: today after the close, else yesterday."""
+    local = pd.Timestamp(now) if now is not None else pd.Timestamp.now(tz=EXCHANGE_TZ)
+    local = local.tz_localize(EXCHANGE_TZ) if local.tzinfo is None else local
+    local = local.tz_convert(EXCHANGE_TZ)
+    today = local.date()
+    return today if local.time() >= SESSION_CLOSE else today - timedelta(days=1)

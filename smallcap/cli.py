@@ -7,6 +7,7 @@ from typing import Annotated
 import duckdb
 import typer
 
+from smallcap.calendar import last_complete_day
 from smallcap.cli_backfill import backfill
 from smallcap.cli_common import (
     WarehouseOpt,
@@ -117,7 +118,7 @@ def status(
     with opened(warehouse) as (path, con):
         runs = recent_runs(con)
         ranges = key_ranges(con)
-        gaps = price_gaps(con, date.today())
+        gaps = price_gaps(con, last_complete_day())
     for entry in ranges["prices"]:
         entry["gaps"] = gaps.get(entry["key"], [])
     doc = {

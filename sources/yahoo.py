@@ -17,14 +17,14 @@ days are treated the same way, which only delays that bar to the next run's over
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 import requests
 import yfinance as yf
 
-from smallcap.calendar import trading_days
+from smallcap.calendar import EXCHANGE_TZ, last_complete_day, trading_days
 from smallcap.datasets import FUNDAMENTALS, PRICES, SECTOR_WEIGHTS
 from smallcap.settings import Settings, get_settings
 from sources.extraction import Extraction, isolate
@@ -37,13 +37,10 @@ __all__ = [
     "extract_prices",
     "fetch_fundamentals",
     "fetch_prices",
-    "last_complete_day",
     "normalize_prices",
 ]
 
 SOURCE = "yahoo"
-EXCHANGE_TZ = "America/New_York"
-SESSION_CLOSE = time(16, 0)
 DEFAULT_TIMEOUT = 10.0
 
 _HISTORY_COLUMNS = {
@@ -56,15 +53,6 @@ _HISTORY_COLUMNS = {
     "Dividends": "dividends",
     "Stock Splits": "stock_splits",
 }
-
-
-def last_complete_day(now: datetime | None = None) -> date:
-    """The latest date whose daily bar is final: today after the close, else yesterday."""
-    local = pd.Timestamp(now) if now is not None else pd.Timestamp.now(tz=EXCHANGE_TZ)
-    local = local.tz_localize(EXCHANGE_TZ) if local.tzinfo is None else local
-    local = local.tz_convert(EXCHANGE_TZ)
-    today = local.date()
-    return today if local.time() >= SESSION_CLOSE else today - timedelta(days=1)
 
 
 def empty_prices() -> pd.DataFrame:

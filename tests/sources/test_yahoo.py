@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import requests
 
+from smallcap.calendar import last_complete_day
 from smallcap.datasets import FUNDAMENTALS, PRICES, SECTOR_WEIGHTS
 from smallcap.errors import SourceError
 from smallcap.settings import Settings
@@ -27,7 +28,6 @@ from sources.yahoo import (
     extract_prices,
     fetch_fundamentals,
     fetch_prices,
-    last_complete_day,
 )
 from sources.yahoo_fundamentals import normalize_fundamentals
 

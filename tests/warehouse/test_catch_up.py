@@ -69,16 +69,13 @@ def test_next_run_plans_from_before_the_watermark_and_fills_every_gap(stale, set
     assert [d for (d,) in loaded] == MISSED
 
 
-class _RunDay(date):
-    """`smallcap status` looks for gaps through today; pin today to the run date."""
-
-    @classmethod
-    def today(cls) -> date:
-        return RUN_DATE
+def today(cls) -> date:
+    return RUN_DATE
 
 
 def test_status_lists_the_missing_days_per_ticker(stale, monkeypatch):
-    monkeypatch.setattr("smallcap.cli.date", _RunDay)
+    # the clock: status looks for gaps through the last complete session, here RUN_DATE
+    monkeypatch.setattr("smallcap.cli.last_complete_day", lambda: RUN_DATE)
     runner = CliRunner()
 
     text = runner.invoke(app, ["status", "--warehouse", str(stale)], env={"COLUMNS": "200"})
