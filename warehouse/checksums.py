@@ -24,7 +24,7 @@ class TableChecksum(NamedTuple):
     checksum: str
 
 
-def checksum_tables(
+def base_tables(
     con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] = CHECKSUM_SCHEMAS
 ) -> list[str]:
     """The base tables (not views) of ``schemas``, as schema.table, sorted."""
@@ -56,7 +56,7 @@ def _row_expression(con: duckdb.DuckDBPyConnection, table: str) -> str:
 
 
 def table_checksum(con: duckdb.DuckDBPyConnection, table: str) -> TableChecksum:
-    """Row count and order-independent content hash of one table (a name from checksum_tables)."""
+    """Row count and order-independent content hash of one table (a name from base_tables)."""
     rows, total = con.execute(
         f"select count(*), coalesce(sum({_row_expression(con, table)}::hugeint), 0) from {table}"
     ).fetchall()[0]
@@ -67,4 +67,4 @@ def table_checksums(
     con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] = CHECKSUM_SCHEMAS
 ) -> dict[str, TableChecksum]:
     """``{schema.table: (rows, checksum)}`` for every data table of ``schemas``."""
-    return {table: table_checksum(con, table) for table in checksum_tables(con, schemas)}
+    return {table: table_checksum(con, table) for table in base_tables(con, schemas)}

@@ -18,7 +18,7 @@ from typing import Literal
 import duckdb
 
 from smallcap.errors import ConfigError
-from warehouse.checksums import table_checksum
+from warehouse.checksums import base_tables, table_checksum
 
 Format = Literal["parquet", "csv"]
 EXPORTABLE_SCHEMAS: tuple[str, ...] = ("mart", "core")
@@ -49,22 +49,10 @@ class Manifest:
         return json.dumps(asdict(self), indent=2)
 
 
-def exportable_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """schema.table of every table of the exportable schemas in this warehouse, sorted."""
-    rows = con.execute(
-        """select table_schema || '.' || table_name from information_schema.tables
-           where table_catalog = current_database() and table_type = 'BASE TABLE'
-             and table_schema in (select unnest(?))
-           order by 1""",
-        [list(EXPORTABLE_SCHEMAS)],
-    ).fetchall()
-    return [name for (name,) in rows]
-
-
 def resolve_tables(con: duckdb.DuckDBPyConnection, requested: Sequence[str] = ()) -> list[str]:
     """The catalog's names for ``requested`` ('mart.pe_spread_daily' or 'pe_spread_daily');
     every mart when nothing is requested."""
-    available = exportable_tables(con)
+    available = base_tables(con, EXPORTABLE_SCHEMAS)
     if not requested:
         return [t for t in available if t.startswith(f"{DEFAULT_SCHEMA}.")]
     chosen: list[str] = []
@@ -103,7 +91,7 @@ def export_tables(
     each file via a temporary name and a rename, so a reader never picks up a partial file."""
     if fmt not in _COPY_OPTIONS:
         raise ConfigError(f"unknown export format {fmt!r}; use parquet or csv")
-    known = set(exportable_tables(con))
+    known = set(base_tables(con, EXPORTABLE_SCHEMAS))
     unknown = [t for t in tables if t not in known]
     if unknown:
         raise ConfigError(f"not exportable: {unknown}; resolve names with resolve_tables first")
