@@ -53,7 +53,8 @@ class ValidationOutcome:
     """The split batch plus the evidence for it.
 
     ``gx_result`` is GX's full result object (``.to_json_dict()`` for artifacts); it is None
-    when an empty batch was accepted without validation.
+    when an empty batch was accepted without validation. ``failed_rows`` are the positions in
+    the input frame of the quarantined rows, in order (to trace them back to stored rows).
     """
 
     dataset: str
@@ -61,6 +62,7 @@ class ValidationOutcome:
     quarantined: pd.DataFrame
     results: list[ExpectationResult]
     gx_result: ExpectationSuiteValidationResult | None = None
+    failed_rows: tuple[int, ...] = ()
 
 
 def validate_batch(
@@ -114,7 +116,9 @@ def validate_batch(
         len(valid),
         len(quarantined),
     )
-    return ValidationOutcome(dataset.name, valid, quarantined, results, gx_result)
+    return ValidationOutcome(
+        dataset.name, valid, quarantined, results, gx_result, tuple(int(i) for i in rows)
+    )
 
 
 def _check_columns(dataset: Dataset, frame: pd.DataFrame) -> None:

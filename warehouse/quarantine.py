@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from smallcap.datasets import DATASETS, Dataset
-from smallcap.errors import ConfigError, WarehouseError
+from smallcap.errors import ConfigError
 from warehouse import audit
 from warehouse.loader import load_batch
 
@@ -132,11 +132,13 @@ def release(
             outcome = validate_batch(
                 ds, stored[list(ds.columns)], run_date=run_date, expect_rows=False
             )
-            failing = _failed_positions(outcome, len(stored))
+            failing = set(outcome.failed_rows)
             passed_ids = [int(i) for p, i in enumerate(stored["quarantine_id"]) if p not in failing]
             new_reasons = [
                 (reason, int(stored["quarantine_id"].iloc[p]))
-                for p, reason in zip(sorted(failing), outcome.quarantined["reason"], strict=True)
+                for p, reason in zip(
+                    outcome.failed_rows, outcome.quarantined["reason"], strict=True
+                )
             ]
 
             def settle(con, ds=ds, passed_ids=passed_ids, new_reasons=new_reasons) -> None:
@@ -172,23 +174,6 @@ def release(
         message=json.dumps({"released": result.released, "still_failing": result.still_failing}),
     )
     return result
-
-
-def _failed_positions(outcome: Any, n_rows: int) -> set[int]:
-    """Which input rows the runner quarantined: the union of the failed expectations' row
-    indices in GX's result (the runner's own mask), checked against its split."""
-    if outcome.quarantined.empty:
-        return set()
-    failing: set[int] = set()
-    for item in outcome.gx_result.results:
-        if not item.success:
-            failing.update(int(i) for i in item.result.get("unexpected_index_list") or [])
-    if len(failing) != len(outcome.quarantined) or any(i >= n_rows for i in failing):
-        raise WarehouseError(
-            f"{outcome.dataset}: cannot match {len(outcome.quarantined)} still-failing rows to "
-            "their quarantine ids; nothing released. Release them by --ids in smaller sets."
-        )
-    return failing
 
 
 def purge(
