@@ -47,7 +47,10 @@ def run(
     except SmallcapError as exc:
         fail(str(exc))
     quiet_prefect()
-    from flows.daily import RunFailed, daily_etl
+    try:  # importing the flow picks its task runner from the settings, which may be invalid
+        from flows.daily import RunFailed, daily_etl
+    except SmallcapError as exc:
+        fail(str(exc))
 
     source = "sample" if sample else "live"
     try:
@@ -173,9 +176,9 @@ def serve(
 
     Runs daily, reconcile and backfill from one long-running process; stop it with Ctrl-C."""
     quiet_prefect()
-    from flows.serve import serve_all
-
     try:
+        from flows.serve import serve_all
+
         serve_all(limit=limit)
     except SmallcapError as exc:
         fail(str(exc))

@@ -1,6 +1,7 @@
 """The CLI's contract: one clear error line and a non-zero exit, never a traceback."""
 
 import json
+import sys
 
 import pandas as pd
 from typer.testing import CliRunner
@@ -78,3 +79,15 @@ def test_status_on_a_missing_warehouse_says_how_to_create_it(tmp_path):
 
     assert result.exit_code == 1
     assert "smallcap run" in result.output
+
+
+def test_dask_runner_without_prefect_dask_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("SMALLCAP_TASK_RUNNER", "dask")
+    monkeypatch.setitem(sys.modules, "prefect_dask", None)  # not installed
+    monkeypatch.delitem(sys.modules, "flows.daily", raising=False)
+
+    result = runner.invoke(app, ["run", "--sample", "--warehouse", str(tmp_path / "w.duckdb")])
+
+    assert result.exit_code == 1
+    assert "needs prefect-dask" in result.output
+    assert "Traceback" not in result.output
