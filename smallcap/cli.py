@@ -1,6 +1,7 @@
 """`smallcap`: run the pipeline, inspect and query the warehouse; errors are one clear line."""
 
 import json
+import sys
 from datetime import date, datetime
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from smallcap.cli_common import (
     opened,
     out,
     parse_date,
+    print_error,
     print_table,
     quiet_prefect,
 )
@@ -187,3 +189,12 @@ def serve(
 app.command()(backfill)
 app.command()(export)
 app.add_typer(quarantine_app, name="quarantine")
+
+
+def main() -> None:
+    """The console script: any expected failure a command did not handle is one error line."""
+    try:
+        app()
+    except SmallcapError as exc:
+        print_error(str(exc))
+        sys.exit(1)

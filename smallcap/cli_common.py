@@ -30,12 +30,18 @@ def quiet_prefect() -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "sources,warehouse,expectations")
+    # those loggers also log outside flow runs (set-up, clean-up); that is not worth a warning
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+
+
+def print_error(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
 
 
 def fail(*messages: str) -> NoReturn:
     """One `error:` line per message (e.g. per failed dataset), then exit 1."""
     for message in messages:
-        err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+        print_error(message)
     raise typer.Exit(1)
 
 

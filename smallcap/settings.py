@@ -4,9 +4,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from smallcap.errors import ConfigError
 from smallcap.universe import Universe, load_universe
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -93,5 +94,18 @@ class Settings(BaseSettings):
 
 
 def get_settings(**overrides: object) -> Settings:
-    """Fresh settings from the environment; overrides win (CLI flags)."""
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    """Fresh settings from the environment; overrides win (CLI flags). A bad value fails with
+    the variable's name (never its value: it may be a secret)."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{_variable(str(e['loc'][0]))}: {e['msg']}" if e["loc"] else e["msg"]
+            for e in exc.errors()
+        )
+        raise ConfigError(f"invalid setting {problems}") from None
+
+
+def _variable(field: str) -> str:
+    """The environment variable behind a settings field (aliases are already upper case)."""
+    return field if field.isupper() else f"SMALLCAP_{field.upper()}"

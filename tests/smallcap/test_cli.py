@@ -1,6 +1,8 @@
 """The CLI's contract: one clear error line and a non-zero exit, never a traceback."""
 
 import json
+import os
+import subprocess
 import sys
 
 import pandas as pd
@@ -91,3 +93,15 @@ def test_dask_runner_without_prefect_dask_is_one_line(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert "needs prefect-dask" in result.output
     assert "Traceback" not in result.output
+
+
+def test_console_script_turns_an_unhandled_config_error_into_one_line(tmp_path):
+    env = {**os.environ, "SMALLCAP_HISTORY_YEARS": "three"}
+    result = subprocess.run(
+        [sys.executable, "-c", "from smallcap.cli import main; main()", "status"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("error: invalid setting SMALLCAP_HISTORY_YEARS")
+    assert "Traceback" not in result.stderr

@@ -82,3 +82,12 @@ def test_default_warehouse_depends_on_the_source(monkeypatch):
 
     assert settings.warehouse_for("sample").name == "sample.duckdb"
     assert settings.warehouse_for("live").name == "market.duckdb"
+
+
+def test_a_bad_setting_names_its_variable_and_not_its_value(monkeypatch):
+    monkeypatch.setenv("SMALLCAP_HISTORY_YEARS", "three")
+
+    with pytest.raises(ConfigError, match="SMALLCAP_HISTORY_YEARS") as error:
+        get_settings()
+
+    assert "three" not in str(error.value)
