@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 from validation_vs_load import price_frame
 
-from smallcap.datasets import PRICES
+from contracts.datasets import PRICES
 from warehouse.connection import warehouse
 from warehouse.loader import load_batch
 

@@ -18,10 +18,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from contracts.calendar import trading_days
+from contracts.datasets import PRICES
 from expectations import common, gx_context, prices
 from expectations.runner import validate_batch
-from smallcap.calendar import trading_days
-from smallcap.datasets import PRICES
 
 RUN_DATE = date(2025, 6, 6)
 

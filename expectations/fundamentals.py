@@ -8,8 +8,8 @@ Yahoo leaves many metrics empty for ETFs, so value checks apply only where a val
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
+from contracts.datasets import FUNDAMENTALS
 from expectations.common import RUN_DATE, named_suite, param
-from smallcap.datasets import FUNDAMENTALS
 
 _MAX_RATIO = 1000
 _RATIOS = ("trailing_pe", "forward_pe", "price_to_book")

@@ -20,7 +20,7 @@ from great_expectations.data_context.types.base import (
     ProgressBarsConfig,
 )
 
-from smallcap.datasets import Dataset
+from contracts.datasets import Dataset
 
 _DATASOURCE = "smallcap_frames"
 _BATCH_DEFINITION = "whole_frame"

@@ -16,7 +16,7 @@ from great_expectations.expectations.metrics import (
     column_condition_partial,
 )
 
-from smallcap.calendar import trading_days
+from contracts.calendar import trading_days
 
 
 class ColumnValuesNyseSession(ColumnMapMetricProvider):

@@ -7,9 +7,9 @@ adj_close feed every return calculation downstream, so they must be there.
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
+from contracts.datasets import PRICES
 from expectations.common import RUN_DATE, named_suite, param
 from expectations.nyse_sessions import ExpectColumnValuesToBeNyseSessions
-from smallcap.datasets import PRICES
 
 _REQUIRED = ("ticker", "date", "close", "adj_close", "source")
 _PRICES = ("open", "high", "low", "close", "adj_close")

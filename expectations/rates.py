@@ -8,8 +8,8 @@ NYSE calendar because daily FRED series (DFF) include weekends and monthly ones 
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
+from contracts.datasets import RATES
 from expectations.common import RUN_DATE, named_suite, param
-from smallcap.datasets import RATES
 
 
 def build_suite() -> gx.ExpectationSuite:

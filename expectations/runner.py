@@ -19,11 +19,11 @@ from great_expectations.core import (
     ExpectationValidationResult,
 )
 
+from contracts.datasets import FUNDAMENTALS, PRICES, RATES, SECTOR_WEIGHTS, Dataset
+from contracts.errors import DataQualityError
 from expectations import fundamentals, prices, rates, sector_weights
 from expectations.common import NAME_KEY, RUN_DATE
 from expectations.gx_context import run_suite, suite_for
-from smallcap.datasets import FUNDAMENTALS, PRICES, RATES, SECTOR_WEIGHTS, Dataset
-from smallcap.errors import DataQualityError
 
 logger = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
+from contracts.datasets import SECTOR_WEIGHTS
 from expectations.common import RUN_DATE, named_suite, param
-from smallcap.datasets import SECTOR_WEIGHTS
 
 
 def build_suite() -> gx.ExpectationSuite:

@@ -13,8 +13,8 @@ from prefect.blocks.core import Block
 from prefect.client.schemas.objects import FlowRun
 from prefect.states import State
 
-from smallcap.report import RunReport
-from smallcap.settings import get_settings
+from contracts.settings import get_settings
+from pipeline.report import RunReport
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,6 @@
 Extraction and validation fan out on the task runner; loads stay sequential (one writer).
 """
 
-import contextlib
 import time
 import uuid
 from datetime import date
@@ -12,61 +11,37 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.client.orchestration import get_client
-from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.concurrency.sync import concurrency
-from prefect.exceptions import ObjectAlreadyExists
 from prefect.runtime import flow_run
 from prefect.states import Completed, State
 
+from contracts.calendar import new_york_today
+from contracts.datasets import EXTRACTION_GROUPS
+from contracts.errors import SmallcapError
+from contracts.settings import Settings, get_settings
 from flows import alerts
 from flows.runners import build_task_runner
 from flows.secrets import fred_api_key
-from smallcap import corporate_actions, pipeline
-from smallcap.calendar import new_york_today
-from smallcap.datasets import EXTRACTION_GROUPS
-from smallcap.errors import SmallcapError
-from smallcap.report import RunReport
-from smallcap.settings import Settings, get_settings
-from smallcap.version import code_version
+from flows.writer import writer_slot
+from pipeline import corporate_actions, steps
+from pipeline.lifecycle import run_lifecycle
+from pipeline.report import RunFailed, RunReport
 from sources import dispatch
 from sources.extraction import Extraction
-
-
-class RunFailed(SmallcapError):
-    """A dataset could not load; the report says which and why."""
-
-    def __init__(self, report: RunReport) -> None:
-        super().__init__("; ".join(report.errors))
-        self.report = report
-
-
-def writer_limit_name(path: Path) -> str:
-    return f"smallcap-writer-{path.stem}"
-
-
-def writer_slot(path: Path) -> str:
-    """The global concurrency limit (limit 1) that keeps one writer per warehouse across
-    deployments (daily, reconcile, backfill), `smallcap serve` and `smallcap run`; created on
-    first use, so no setup step can be forgotten. Leases expire if a holder is killed."""
-    name = writer_limit_name(path)
-    with get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
-        client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
-    return name
 
 
 @task(name="prepare", cache_policy=NO_CACHE)
 def prepare_task(
     path: Path, source: str, run_date: date, settings: Settings, overlap_days: int | None = None
-) -> pipeline.Plan:
-    return pipeline.prepare(
+) -> steps.Plan:
+    return steps.prepare(
         path, source=source, run_date=run_date, settings=settings, overlap_days=overlap_days
     )
 
 
 @task(name="extract", cache_policy=NO_CACHE, task_run_name="extract-{group}")
 def extract_task(
-    group: str, source: str, plan: pipeline.Plan, run_date: date, settings: Settings
+    group: str, source: str, plan: steps.Plan, run_date: date, settings: Settings
 ) -> Extraction:
     windows = getattr(plan, group)
     if not windows:
@@ -92,14 +67,12 @@ def refetch_task(
 
 @task(name="validate", cache_policy=NO_CACHE, task_run_name="validate-{dataset}")
 def validate_task(dataset: str, extraction: Extraction, run_date: date, settings: Settings):
-    return pipeline.validate(dataset, extraction, run_date=run_date, settings=settings)
+    return steps.validate(dataset, extraction, run_date=run_date, settings=settings)
 
 
 @task(name="load", cache_policy=NO_CACHE, task_run_name="load-{dataset}")
 def load_task(path, dataset, outcome, extraction, run_id, report, settings) -> None:
-    pipeline.load(
-        path, dataset, outcome, extraction, run_id=run_id, report=report, settings=settings
-    )
+    steps.load(path, dataset, outcome, extraction, run_id=run_id, report=report, settings=settings)
     entry = report.dataset(dataset)
     get_run_logger().info(
         "%s: loaded %d rows (%d changed, %d revisions), quarantined %d, %d keys failed",
@@ -114,29 +87,17 @@ def load_task(path, dataset, outcome, extraction, run_id, report, settings) -> N
 
 @task(name="transform", cache_policy=NO_CACHE)
 def transform_task(path: Path, report: RunReport, settings: Settings) -> None:
-    for model in pipeline.transform(path, report=report, settings=settings):
+    for model in steps.transform(path, report=report, settings=settings):
         get_run_logger().info(
             "built %s %s (%d rows)", model.materialized, model.relation, model.rows
         )
-
-
-@task(name="publish", cache_policy=NO_CACHE)
-def publish_task(path: Path, settings: Settings) -> None:
-    result = pipeline.publish(path, settings=settings)
-    get_run_logger().info(
-        "published BI snapshot %s (%d relations, storage %s) in %.2fs",
-        result.path,
-        len(result.rows),
-        result.storage_version,
-        result.seconds,
-    )
 
 
 @task(name="data-docs", cache_policy=NO_CACHE)
 def data_docs_task(report: RunReport, settings: Settings) -> None:
     """Non-fatal: the data is loaded whether or not its Data Docs render."""
     try:
-        index = pipeline.data_docs(report=report, settings=settings)
+        index = steps.data_docs(report=report, settings=settings)
     except Exception as exc:
         get_run_logger().warning("Data Docs not built (%s: %s)", type(exc).__name__, exc)
         return
@@ -194,43 +155,25 @@ def _run(
     report = RunReport(run_id=run_id, source=source, run_date=run_date, warehouse=str(path))
     clock = time.monotonic()
     plan = prepare_task(path, source, run_date, settings, overlap_days)
-    stages = {"prepare": time.monotonic() - clock}
-    pipeline.start_ledger(
-        path,
-        run_id=run_id,
-        flow="daily-etl",
-        source=source,
-        run_date=run_date,
-        parameters={
-            "run_date": str(run_date),
-            "source": source,
-            "warehouse": str(path),
-            "overlap_days": overlap_days,
-        },
-        code_version=code_version(),
-        settings=settings,
-    )
+    prepared = time.monotonic() - clock
     report.notes += plan.notes
-    try:
-        _extract_validate_load(path, source, run_date, plan, run_id, report, settings, stages)
-        clock = time.monotonic()
-        transform_task(path, report, settings)
-        stages["transform"] = time.monotonic() - clock
-    except Exception as exc:
-        # the ledger must not stay 'running' after a crash in our own code
-        pipeline.abort_ledger(path, run_id=run_id, error=exc, settings=settings)
-        raise
-    clock = time.monotonic()
-    data_docs_task(report, settings)
-    stages["data_docs"] = time.monotonic() - clock
-    pipeline.finish_ledger(path, report=report, stage_seconds=stages, settings=settings)
-    if report.status != "failed":  # BI keeps the last good snapshot after a failed run
-        try:
-            publish_task(path, settings)
-        except Exception as exc:  # the data is loaded; dashboards keep the previous snapshot
-            report.publish_error = str(exc)
-            report.notes.append(f"BI snapshot not published: {exc}")
-            pipeline.finish_ledger(path, report=report, stage_seconds=stages, settings=settings)
+    parameters = {
+        "run_date": str(run_date),
+        "source": source,
+        "warehouse": str(path),
+        "overlap_days": overlap_days,
+    }
+    flow_name = "daily-etl" if overlap_days is None else "reconcile"
+    with run_lifecycle(
+        path, report, flow=flow_name, parameters=parameters, settings=settings
+    ) as run:
+        run.stage_seconds["prepare"] = prepared
+        with run.stage("extract_validate_load"):
+            _extract_validate_load(path, source, run_date, plan, run_id, report, settings)
+        with run.stage("transform"):
+            transform_task(path, report, settings)
+        with run.stage("data_docs"):
+            data_docs_task(report, settings)
     create_markdown_artifact(
         key="smallcap-run", markdown=report.to_markdown(), description="smallcap daily run"
     )
@@ -243,15 +186,13 @@ def _extract_validate_load(
     path: Path,
     source: str,
     run_date: date,
-    plan: pipeline.Plan,
+    plan: steps.Plan,
     run_id: str,
     report: RunReport,
     settings: Settings,
-    stages: dict[str, float],
 ) -> None:
     """Groups extract concurrently; each dataset validates and then loads on its own, so one
     failing dataset never stops the others."""
-    clock = time.monotonic()
     extractions = {
         g: extract_task.submit(g, source, plan, run_date, settings) for g in EXTRACTION_GROUPS
     }
@@ -273,4 +214,3 @@ def _extract_validate_load(
                 load_task(path, dataset, outcome.result(), extraction, run_id, report, settings)
             except SmallcapError as exc:
                 report.dataset(dataset).fail(exc)
-    stages["extract_validate_load"] = time.monotonic() - clock

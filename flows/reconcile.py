@@ -8,7 +8,7 @@ records each changed value in audit.revisions), using the daily pipeline unchang
 from prefect import flow
 
 from flows.daily import daily_etl
-from smallcap.report import RunReport
+from pipeline.report import RunReport
 
 
 @flow(name="reconcile")

@@ -6,8 +6,8 @@ after another, so the warehouse keeps a single writer whichever runner is chosen
 
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-from smallcap.errors import ConfigError
-from smallcap.settings import Settings
+from contracts.errors import ConfigError
+from contracts.settings import Settings
 
 
 def build_task_runner(settings: Settings) -> TaskRunner:

@@ -2,7 +2,7 @@
 
 from pydantic import SecretStr
 
-from smallcap.settings import Settings
+from contracts.settings import Settings
 
 
 def fred_api_key(settings: Settings) -> SecretStr | None:

@@ -1,7 +1,7 @@
 """`smallcap serve`: every prefect.yaml deployment served from one long-running process.
 
 For a small box without a work pool: the schedules, parameters and concurrency limits come from
-prefect.yaml (via smallcap.deployspec), so both ways of running share one definition. Job
+prefect.yaml (via flows.deployspec), so both ways of running share one definition. Job
 variables (env) do not apply here; the serving process's own environment does.
 """
 
@@ -11,7 +11,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.flows import load_flow_from_entrypoint
 from prefect.schedules import Cron
 
-from smallcap.deployspec import DeploymentSpec, load_deployment_specs
+from flows.deployspec import DeploymentSpec, load_deployment_specs
 
 
 def to_runner_deployment(spec: DeploymentSpec) -> RunnerDeployment:

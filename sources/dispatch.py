@@ -5,8 +5,8 @@ from datetime import date
 
 from pydantic import SecretStr
 
-from smallcap.calendar import trading_days_back
-from smallcap.settings import Settings
+from contracts.calendar import trading_days_back
+from contracts.settings import Settings
 from sources import fred, sample, yahoo
 from sources.extraction import Extraction
 
@@ -70,7 +70,7 @@ def extract_group(
     settings: Settings,
     api_key: SecretStr | None = None,
 ) -> Extraction:
-    """One extraction group (see smallcap.datasets.EXTRACTION_GROUPS) for its windows."""
+    """One extraction group (see contracts.datasets.EXTRACTION_GROUPS) for its windows."""
     if group == "prices":
         return extract_prices(source, windows, run_date=run_date, settings=settings)
     if group == "fundamentals":

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from smallcap.errors import SourceError
+from contracts.errors import SourceError
 from sources.retry import UnreachableError
 
 # Give up on a source when this many keys in a row, before any success, could not reach it.

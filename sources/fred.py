@@ -27,9 +27,9 @@ import pandas as pd
 from fredapi import Fred
 from pydantic import SecretStr
 
-from smallcap.datasets import RATES
-from smallcap.errors import SourceError
-from smallcap.settings import Settings, get_settings
+from contracts.datasets import RATES
+from contracts.errors import SourceError
+from contracts.settings import Settings, get_settings
 from sources.extraction import Extraction, isolate
 from sources.retry import (
     PermanentSourceError,

@@ -21,8 +21,8 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from smallcap.errors import SourceError
-from smallcap.settings import Settings, get_settings
+from contracts.errors import SourceError
+from contracts.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

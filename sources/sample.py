@@ -14,8 +14,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from smallcap.calendar import trading_days
-from smallcap.datasets import FUNDAMENTALS, PRICES, RATES, SECTOR_WEIGHTS, Dataset
+from contracts.calendar import trading_days
+from contracts.datasets import FUNDAMENTALS, PRICES, RATES, SECTOR_WEIGHTS, Dataset
 from sources.extraction import Extraction, isolate
 from sources.sample_bad_rows import BAD_ROWS, inject_bad_rows
 from sources.sample_funds import fund_path

@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from smallcap.calendar import trading_days, trading_days_back
-from smallcap.datasets import DATASETS
+from contracts.calendar import trading_days, trading_days_back
+from contracts.datasets import DATASETS
 
 Row = dict[str, Any]
 

@@ -24,9 +24,9 @@ import pandas as pd
 import requests
 import yfinance as yf
 
-from smallcap.calendar import EXCHANGE_TZ, last_complete_day, trading_days
-from smallcap.datasets import FUNDAMENTALS, PRICES, SECTOR_WEIGHTS
-from smallcap.settings import Settings, get_settings
+from contracts.calendar import EXCHANGE_TZ, last_complete_day, trading_days
+from contracts.datasets import FUNDAMENTALS, PRICES, SECTOR_WEIGHTS
+from contracts.settings import Settings, get_settings
 from sources.extraction import Extraction, isolate
 from sources.retry import EmptyResultError, RateLimiter, RetryPolicy, shared_limiter, with_retries
 from sources.yahoo_client import call_yahoo, configure_yfinance

@@ -28,8 +28,8 @@ from yfinance.exceptions import (
     YFTickerMissingError,
 )
 
-from smallcap.errors import SourceError
-from smallcap.settings import Settings
+from contracts.errors import SourceError
+from contracts.settings import Settings
 from sources.retry import (
     EmptyResultError,
     PermanentSourceError,

@@ -30,7 +30,7 @@ import pandas as pd
 import requests
 import yfinance as yf
 
-from smallcap.datasets import FUNDAMENTALS, SECTOR_WEIGHTS
+from contracts.datasets import FUNDAMENTALS, SECTOR_WEIGHTS
 from sources.retry import EmptyResultError, RateLimiter, RetryPolicy, with_retries
 from sources.yahoo_client import call_yahoo, configure_yfinance
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from smallcap.datasets import DATASETS
+from contracts.datasets import DATASETS
 from warehouse.checksums import table_checksums
 from warehouse.connection import warehouse
 

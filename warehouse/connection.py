@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from smallcap.errors import WarehouseError
+from contracts.errors import WarehouseError
 from warehouse.migrations import apply_migrations
 
 log = logging.getLogger(__name__)

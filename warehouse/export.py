@@ -17,7 +17,7 @@ from typing import Literal
 
 import duckdb
 
-from smallcap.errors import ConfigError
+from contracts.errors import ConfigError
 from warehouse.checksums import base_tables, table_checksum
 
 Format = Literal["parquet", "csv"]

@@ -12,8 +12,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from smallcap.datasets import Dataset
-from smallcap.errors import WarehouseError
+from contracts.datasets import Dataset
+from contracts.errors import WarehouseError
 
 _NUMERIC_TYPES = ("DOUBLE", "BIGINT", "INTEGER", "FLOAT", "DECIMAL")
 
@@ -32,15 +32,20 @@ def source_kind(frame_source: str) -> str:
     return "sample" if frame_source == "sample" else "live"
 
 
-def claim_source_kind(con: duckdb.DuckDBPyConnection, kind: str) -> None:
-    """Mark an empty warehouse as sample or live; refuse the other kind afterwards."""
+def stored_source_kind(con: duckdb.DuckDBPyConnection) -> str | None:
+    """'sample' or 'live' once a warehouse has loaded rows, else None."""
     row = con.execute(
         "select value from audit.warehouse_info where name = 'source_kind'"
     ).fetchall()
-    if not row:
+    return row[0][0] if row else None
+
+
+def claim_source_kind(con: duckdb.DuckDBPyConnection, kind: str) -> None:
+    """Mark an empty warehouse as sample or live; refuse the other kind afterwards."""
+    held = stored_source_kind(con)
+    if held is None:
         con.execute("insert into audit.warehouse_info values ('source_kind', ?)", [kind])
         return
-    held = row[0][0]
     if held != kind:
         hint = "warehouse/sample.duckdb" if kind == "sample" else "warehouse/market.duckdb"
         raise WarehouseError(

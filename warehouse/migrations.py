@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from smallcap.errors import WarehouseError
+from contracts.errors import WarehouseError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")

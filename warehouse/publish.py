@@ -22,8 +22,8 @@ from pathlib import Path
 
 import duckdb
 
-from smallcap.errors import WarehouseError
-from smallcap.settings import Settings
+from contracts.errors import WarehouseError
+from contracts.settings import Settings
 from warehouse.connection import warehouse
 
 log = logging.getLogger(__name__)

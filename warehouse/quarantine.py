@@ -1,29 +1,18 @@
-"""Quarantine operations: see what was rejected, release rows that now pass, purge old rows.
+"""The quarantine tables: what was rejected, selected by id or age, and purged.
 
-Release exists because suites change (a threshold was too strict, a holiday was missing from the
-calendar): the rejected rows are re-validated with the current suites and those that pass are
-loaded through the normal loader, so they get the same merge, revision tracking and audit rows
-as any load. Per dataset, loading the passing rows, removing them from quarantine and updating
-the reason of the rows that still fail is one transaction: a row is never both loaded and still
-quarantined, nor lost in between.
+Releasing rows (re-validate, load those that pass) is a run and lives in
+``pipeline.quarantine``; this module only reads and deletes quarantine rows.
 """
 
-import json
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import duckdb
 import pandas as pd
 
-from smallcap.datasets import DATASETS, Dataset
-from smallcap.errors import ConfigError
-from warehouse import audit
-from warehouse.loader import load_batch
-
-RELEASE_FLOW = "quarantine-release"
+from contracts.datasets import DATASETS, Dataset
+from contracts.errors import ConfigError
 
 
 def table_for(dataset: Dataset) -> str:
@@ -82,98 +71,33 @@ def rows(
     }
 
 
-@dataclass
-class ReleaseResult:
-    run_id: str
-    released: dict[str, int] = field(default_factory=dict)
-    still_failing: dict[str, int] = field(default_factory=dict)
+def selected(
+    con: duckdb.DuckDBPyConnection, dataset: Dataset, ids: Sequence[int] | None = None
+) -> pd.DataFrame:
+    """The rows of ``ids`` (every row when None) of one dataset's quarantine, oldest first."""
+    where, params = _where(ids=ids)
+    return con.execute(
+        f"select * from {table_for(dataset)} where {where} order by quarantine_id", params
+    ).df()
 
-    @property
-    def total_released(self) -> int:
-        return sum(self.released.values())
 
-
-def release(
+def settle(
     con: duckdb.DuckDBPyConnection,
+    dataset: Dataset,
     *,
-    run_date: date,
-    dataset: str | None = None,
-    ids: Sequence[int] | None = None,
-    code_version: str | None = None,
-) -> ReleaseResult:
-    """Re-validate the selected rows (``ids``, else every row) and load those that pass.
-
-    The release is a run in the ledger (flow 'quarantine-release'): released rows carry its
-    run_id, so lineage stays queryable.
-    """
-    from expectations.runner import validate_batch  # GX is slow to import; only needed here
-
-    result = ReleaseResult(run_id=f"{RELEASE_FLOW}-{uuid.uuid4()}")
-    kind = con.execute(
-        "select value from audit.warehouse_info where name = 'source_kind'"
-    ).fetchall()
-    audit.start_run(
-        con,
-        run_id=result.run_id,
-        flow=RELEASE_FLOW,
-        source=kind[0][0] if kind else "unknown",
-        run_date=run_date,
-        parameters={"dataset": dataset, "ids": list(ids) if ids is not None else "all"},
-        code_version=code_version,
-    )
-    try:
-        for ds in datasets_for(dataset):
-            where, params = _where(ids=ids)
-            stored = con.execute(
-                f"select * from {table_for(ds)} where {where} order by quarantine_id", params
-            ).df()
-            if stored.empty:
-                continue
-            outcome = validate_batch(
-                ds, stored[list(ds.columns)], run_date=run_date, expect_rows=False
-            )
-            failing = set(outcome.failed_rows)
-            passed_ids = [int(i) for p, i in enumerate(stored["quarantine_id"]) if p not in failing]
-            new_reasons = [
-                (reason, int(stored["quarantine_id"].iloc[p]))
-                for p, reason in zip(
-                    outcome.failed_rows, outcome.quarantined["reason"], strict=True
-                )
-            ]
-
-            def settle(con, ds=ds, passed_ids=passed_ids, new_reasons=new_reasons) -> None:
-                table = table_for(ds)
-                if passed_ids:
-                    con.execute(
-                        f"delete from {table} where quarantine_id in (select unnest(?::bigint[]))",
-                        [passed_ids],
-                    )
-                if new_reasons:
-                    con.executemany(
-                        f"update {table} set reason = ? where quarantine_id = ?", new_reasons
-                    )
-
-            load_batch(
-                con,
-                ds,
-                outcome.valid,
-                outcome.quarantined.iloc[:0],
-                run_id=result.run_id,
-                validations=outcome.results,
-                before_commit=settle,
-            )
-            result.released[ds.name] = len(passed_ids)
-            result.still_failing[ds.name] = len(new_reasons)
-    except Exception as exc:
-        audit.finish_run(con, run_id=result.run_id, status="failed", message=str(exc))
-        raise
-    audit.finish_run(
-        con,
-        run_id=result.run_id,
-        status="success",
-        message=json.dumps({"released": result.released, "still_failing": result.still_failing}),
-    )
-    return result
+    released_ids: Sequence[int],
+    new_reasons: Sequence[tuple[str, int]],
+) -> None:
+    """Drop released rows and store the current reason of rows that still fail; called inside
+    the load's transaction, so a row is never both loaded and still quarantined."""
+    table = table_for(dataset)
+    if released_ids:
+        con.execute(
+            f"delete from {table} where quarantine_id in (select unnest(?::bigint[]))",
+            [list(released_ids)],
+        )
+    if new_reasons:
+        con.executemany(f"update {table} set reason = ? where quarantine_id = ?", new_reasons)
 
 
 def purge(

@@ -6,8 +6,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from smallcap.calendar import trading_days
-from smallcap.datasets import DATASETS, PRICES
+from contracts.calendar import trading_days
+from contracts.datasets import DATASETS, PRICES
 
 
 def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 import duckdb
 
-from smallcap.universe import Universe
+from contracts.universe import Universe
 
 
 def sync_universe(con: duckdb.DuckDBPyConnection, universe: Universe) -> None:

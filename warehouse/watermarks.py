@@ -5,7 +5,7 @@ from datetime import date
 
 import duckdb
 
-from smallcap.datasets import Dataset
+from contracts.datasets import Dataset
 
 
 def watermarks(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> dict[str, date]:

@@ -9,8 +9,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from contracts.datasets import Dataset
 from expectations.runner import ValidationOutcome, validate_batch
-from smallcap.datasets import Dataset
 
 RUN_DATE = date(2025, 6, 6)
 # Mon 2025-06-02 .. Fri 2025-06-06: five NYSE sessions, none a holiday

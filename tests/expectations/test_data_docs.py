@@ -5,12 +5,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from contracts.datasets import PRICES
+from contracts.settings import get_settings
 from expectations.data_docs import PARTIAL_LIMIT, build_data_docs, summarize
 from expectations.runner import validate_batch
-from smallcap import pipeline
-from smallcap.datasets import PRICES
-from smallcap.report import RunReport
-from smallcap.settings import get_settings
+from pipeline import steps
+from pipeline.report import RunReport
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_disabled_setting_builds_nothing(results, run_date, tmp_path, monkeypatc
     report.validation_results.extend(results)
 
     assert settings.data_docs_dir is None
-    assert pipeline.data_docs(report=report, settings=settings) is None
+    assert steps.data_docs(report=report, settings=settings) is None
     assert report.data_docs is None
     assert list(tmp_path.iterdir()) == []
 
@@ -92,7 +92,7 @@ def test_pipeline_step_builds_one_site_per_warehouse_and_notes_it_in_the_report(
     report = RunReport("run-1", "sample", run_date, str(tmp_path / "sample.duckdb"))
     report.validation_results.extend(results)
 
-    index = pipeline.data_docs(report=report, settings=get_settings())
+    index = steps.data_docs(report=report, settings=get_settings())
 
     assert index == tmp_path / "docs" / "sample" / "site" / "index.html"
     assert index.is_file()

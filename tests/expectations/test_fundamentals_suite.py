@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from contracts.datasets import FUNDAMENTALS
 from expectations import fundamentals
 from expectations.runner import validate_batch
-from smallcap.datasets import FUNDAMENTALS
 
 DUPLICATE_KEY = "expect_compound_columns_to_be_unique(ticker,asof_date)"
 

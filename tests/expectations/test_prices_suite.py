@@ -6,9 +6,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from contracts.datasets import PRICES
 from expectations import prices
 from expectations.runner import validate_batch
-from smallcap.datasets import PRICES
 
 
 def set_row0(column: str, value: object, **others: object) -> Callable[[pd.DataFrame], None]:

@@ -5,9 +5,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from contracts.datasets import RATES
 from expectations import rates
 from expectations.runner import validate_batch
-from smallcap.datasets import RATES
 
 DUPLICATE_KEY = "expect_compound_columns_to_be_unique(series_id,date)"
 

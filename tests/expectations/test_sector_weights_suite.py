@@ -5,9 +5,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from contracts.datasets import SECTOR_WEIGHTS
 from expectations import sector_weights
 from expectations.runner import validate_batch
-from smallcap.datasets import SECTOR_WEIGHTS
 
 DUPLICATE_KEY = "expect_compound_columns_to_be_unique(ticker,asof_date,sector)"
 

@@ -7,10 +7,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from contracts.datasets import FUNDAMENTALS, PRICES, RATES, SECTOR_WEIGHTS
+from contracts.errors import DataQualityError
 from expectations import prices
 from expectations.runner import ExpectationResult, ValidationOutcome, validate_batch
-from smallcap.datasets import FUNDAMENTALS, PRICES, RATES, SECTOR_WEIGHTS
-from smallcap.errors import DataQualityError
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,9 @@ import pytest
 from fakes import Bar
 from prefect.blocks.notifications import CustomWebhookNotificationBlock
 
-from flows.daily import RunFailed, daily_etl
-from smallcap.calendar import trading_days
+from contracts.calendar import trading_days
+from flows.daily import daily_etl
+from pipeline.report import RunFailed
 
 RUN_DATE = date(2026, 11, 25)
 LIVE_DATE = date(2023, 6, 6)  # the recorded DFF observations the fake FRED serves end here

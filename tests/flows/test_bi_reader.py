@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from contracts.settings import get_settings
 from flows.daily import daily_etl
-from smallcap.settings import get_settings
 
 FIRST_DAY, SECOND_DAY = date(2026, 11, 24), date(2026, 11, 25)
 MARTS = ("mart.pe_spread_daily", "mart.etf_flows_daily", "mart.size_rotation_daily")

@@ -19,8 +19,8 @@ import requests
 from fakes import Bar, yfinance_session
 from typer.testing import CliRunner
 
-from smallcap.calendar import trading_days
-from smallcap.cli import app
+from cli.main import app
+from contracts.calendar import trading_days
 
 if TYPE_CHECKING:
     from click.testing import Result

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from contracts.datasets import DATASETS
 from flows.daily import daily_etl
-from smallcap.datasets import DATASETS
 
 RUN_DATE = date(2026, 11, 25)
 MARTS = ("mart.pe_spread_daily", "mart.etf_flows_daily", "mart.size_rotation_daily")

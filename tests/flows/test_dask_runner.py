@@ -6,9 +6,9 @@ from datetime import date
 import duckdb
 import pytest
 
+from contracts.settings import Settings
 from flows.daily import daily_etl
 from flows.runners import build_task_runner
-from smallcap.settings import Settings
 from warehouse.checksums import table_checksums
 
 RUN_DATE = date(2026, 11, 25)

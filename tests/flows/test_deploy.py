@@ -19,7 +19,7 @@ import duckdb
 import httpx
 import pytest
 
-from flows.daily import writer_limit_name
+from flows.writer import writer_limit_name
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -6,8 +6,8 @@ import inspect
 import pytest
 from prefect.flows import load_flow_from_entrypoint
 
+from flows.deployspec import load_deployment_specs
 from flows.serve import build_deployments
-from smallcap.deployspec import load_deployment_specs
 
 SPECS = load_deployment_specs()
 

@@ -7,7 +7,7 @@ import pytest
 from prefect.states import StateType
 
 from flows.daily import daily_etl
-from smallcap.report import RunReport
+from pipeline.report import RunReport
 
 BEFORE = date(2026, 11, 25)
 THANKSGIVING = date(2026, 11, 26)

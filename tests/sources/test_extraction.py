@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from smallcap.errors import SourceError
+from contracts.errors import SourceError
 from sources.extraction import isolate
 from sources.retry import (
     PermanentSourceError,

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from pydantic import SecretStr
 
-from smallcap.datasets import RATES
-from smallcap.errors import SourceError
-from smallcap.settings import Settings
+from contracts.datasets import RATES
+from contracts.errors import SourceError
+from contracts.settings import Settings
 from sources.fred import (
     SERIES_META_COLUMNS,
     extract_rates,

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smallcap.calendar import trading_days
-from smallcap.datasets import FUNDAMENTALS, PRICES, RATES, SECTOR_WEIGHTS
+from contracts.calendar import trading_days
+from contracts.datasets import FUNDAMENTALS, PRICES, RATES, SECTOR_WEIGHTS
 from sources.sample import (
     BAD_ROWS,
     extract_fundamentals,

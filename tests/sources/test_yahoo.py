@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 import requests
 
-from smallcap.calendar import last_complete_day
-from smallcap.datasets import FUNDAMENTALS, PRICES, SECTOR_WEIGHTS
-from smallcap.errors import SourceError
-from smallcap.settings import Settings
+from contracts.calendar import last_complete_day
+from contracts.datasets import FUNDAMENTALS, PRICES, SECTOR_WEIGHTS
+from contracts.errors import SourceError
+from contracts.settings import Settings
 from sources.retry import (
     NO_WAIT,
     EmptyResultError,

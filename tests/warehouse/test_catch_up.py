@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from typer.testing import CliRunner
 
-from smallcap import pipeline
-from smallcap.cli import app
-from smallcap.datasets import PRICES
-from smallcap.settings import Settings
+from cli.main import app
+from contracts.datasets import PRICES
+from contracts.settings import Settings
+from pipeline import steps
 from sources import dispatch, sample
 from warehouse.connection import warehouse
 from warehouse.loader import load_batch
@@ -36,11 +36,11 @@ def stale(tmp_path) -> object:
     return path
 
 
-def _load_plan(path, plan: pipeline.Plan, settings: Settings) -> None:
+def _load_plan(path, plan: steps.Plan, settings: Settings) -> None:
     extraction = dispatch.extract_prices(
         "sample", plan.prices, run_date=RUN_DATE, settings=settings
     )
-    outcome = pipeline.validate("prices", extraction, run_date=RUN_DATE, settings=settings)
+    outcome = steps.validate("prices", extraction, run_date=RUN_DATE, settings=settings)
     with warehouse(path) as con:
         load_batch(con, PRICES, outcome.valid, outcome.quarantined, run_id="catch-up")
 
@@ -53,7 +53,7 @@ def test_gaps_are_the_missed_sessions_not_the_holiday_or_weekend(stale):
 
 
 def test_next_run_plans_from_before_the_watermark_and_fills_every_gap(stale, settings):
-    plan = pipeline.prepare(stale, source="sample", run_date=RUN_DATE, settings=settings)
+    plan = steps.prepare(stale, source="sample", run_date=RUN_DATE, settings=settings)
 
     assert set(plan.prices) == {"IWM", "SPY"}
     assert all(start < MISSED[0] and end == RUN_DATE for start, end in plan.prices.values())
@@ -75,7 +75,7 @@ def today(cls) -> date:
 
 def test_status_lists_the_missing_days_per_ticker(stale, monkeypatch):
     # the clock: status looks for gaps through the last complete session, here RUN_DATE
-    monkeypatch.setattr("smallcap.cli.last_complete_day", lambda: RUN_DATE)
+    monkeypatch.setattr("cli.main.last_complete_day", lambda: RUN_DATE)
     runner = CliRunner()
 
     text = runner.invoke(app, ["status", "--warehouse", str(stale)], env={"COLUMNS": "200"})

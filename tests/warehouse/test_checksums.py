@@ -4,7 +4,7 @@ from datetime import date
 
 import pandas as pd
 
-from smallcap.datasets import PRICES
+from contracts.datasets import PRICES
 from sources import sample
 from warehouse.checksums import table_checksum, table_checksums
 from warehouse.connection import warehouse

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from smallcap.errors import WarehouseError
+from contracts.errors import WarehouseError
 from warehouse.connection import open_warehouse, warehouse
 
 HOLDER = textwrap.dedent(

@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 from helpers import ledger_matches_core_rows
 
-from smallcap.backfill import plan_backfill, run_backfill
-from smallcap.datasets import DATASETS
-from smallcap.settings import get_settings
+from contracts.datasets import DATASETS
+from contracts.settings import get_settings
+from pipeline.backfill import plan_backfill, run_backfill
 from warehouse.checksums import table_checksums
 from warehouse.connection import warehouse
 
@@ -39,7 +39,7 @@ SEED = 20261129
 
 ZYGOTE = r"""
 import json, os, sys
-import smallcap.backfill, smallcap.cli, warehouse.loader  # the slow imports, once
+import pipeline.backfill, cli.main, warehouse.loader  # the slow imports, once
 
 for line in sys.stdin:
     job = json.loads(line)
@@ -60,7 +60,7 @@ for line in sys.stdin:
 
             warehouse.loader._merge = merge_then_die
         try:
-            smallcap.cli.app(args=job["args"], prog_name="smallcap")
+            cli.main.app(args=job["args"], prog_name="smallcap")
         except SystemExit as exc:
             os._exit(exc.code if isinstance(exc.code, int) else 1)
         os._exit(0)

@@ -9,9 +9,9 @@ import pytest
 from helpers import prices_frame
 from typer.testing import CliRunner
 
-from smallcap.cli import app
-from smallcap.datasets import PRICES
-from smallcap.errors import ConfigError
+from cli.main import app
+from contracts.datasets import PRICES
+from contracts.errors import ConfigError
 from transforms.runner import run_models
 from warehouse.checksums import table_checksum
 from warehouse.connection import warehouse

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 from helpers import prices_frame
 
-from smallcap.datasets import PRICES, RATES
-from smallcap.errors import WarehouseError
+from contracts.datasets import PRICES, RATES
+from contracts.errors import WarehouseError
 from warehouse.loader import load_batch
 
 

@@ -3,8 +3,8 @@ from datetime import date
 import duckdb
 import pytest
 
-from smallcap.datasets import FUNDAMENTALS, PRICES, RATES
-from smallcap.settings import get_settings
+from contracts.datasets import FUNDAMENTALS, PRICES, RATES
+from contracts.settings import get_settings
 from sources import sample
 from transforms.runner import run_models
 from warehouse.checksums import table_checksums

@@ -10,9 +10,9 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from smallcap.cli import app
-from smallcap.errors import WarehouseError
-from smallcap.settings import Settings
+from cli.main import app
+from contracts.errors import WarehouseError
+from contracts.settings import Settings
 from transforms.runner import run_models
 from warehouse import publish
 from warehouse.connection import warehouse

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from smallcap.cli import app
-from smallcap.datasets import PRICES
-from smallcap.errors import ConfigError
+from cli.main import app
+from contracts.datasets import PRICES
+from contracts.errors import ConfigError
 from warehouse import quarantine
 from warehouse.connection import warehouse
 from warehouse.loader import load_batch

@@ -7,8 +7,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from smallcap.errors import ConfigError
-from smallcap.universe import Universe, load_universe
+from contracts.errors import ConfigError
+from contracts.universe import Universe, load_universe
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_UNIVERSE = Path(__file__).with_name("universe.toml")

@@ -3,9 +3,9 @@ from datetime import date
 import duckdb
 import pytest
 
-from smallcap.errors import DataQualityError
-from smallcap.pipeline import abort_ledger, start_ledger, validate
-from smallcap.settings import get_settings
+from contracts.errors import DataQualityError
+from contracts.settings import get_settings
+from pipeline.steps import abort_ledger, start_ledger, validate
 from sources.extraction import Extraction
 from sources.sample import generate_prices
 

@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from smallcap.errors import ConfigError
-from smallcap.settings import DEFAULT_UNIVERSE, get_settings
-from smallcap.universe import load_universe
+from contracts.errors import ConfigError
+from contracts.settings import DEFAULT_UNIVERSE, get_settings
+from contracts.universe import load_universe
 
 VALID = """
 [baskets]

@@ -5,6 +5,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from contracts.errors import SmallcapError
 from sources.extraction import KeyFailure
 
 
@@ -60,6 +61,10 @@ class RunReport:
             if d.error
         ]
 
+    def summary(self) -> str | None:
+        """The ledger's message for this run: every error, then every note."""
+        return "; ".join(self.errors + self.notes) or None
+
     @property
     def status(self) -> str:
         """failed: a whole dataset could not load; partial: some keys failed, or the data loaded
@@ -97,3 +102,11 @@ class RunReport:
         lines += [f"- {note}" for note in self.notes]
         lines += [f"- **error** {error}" for error in self.errors]
         return "\n".join(lines)
+
+
+class RunFailed(SmallcapError):
+    """A dataset could not load; the report says which and why."""
+
+    def __init__(self, report: RunReport) -> None:
+        super().__init__("; ".join(report.errors))
+        self.report = report

@@ -5,8 +5,8 @@ from typing import Annotated, Literal
 
 import typer
 
-from smallcap.cli_common import WarehouseOpt, fail, opened, print_table
-from smallcap.errors import SmallcapError
+from cli.common import WarehouseOpt, fail, opened, print_table
+from contracts.errors import SmallcapError
 
 
 def export(

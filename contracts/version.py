@@ -3,7 +3,7 @@
 import subprocess
 from functools import lru_cache
 
-from smallcap.settings import PROJECT_ROOT
+from contracts.settings import PROJECT_ROOT
 
 
 def _git(*args: str) -> str:

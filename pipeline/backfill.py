@@ -18,17 +18,16 @@ from pathlib import Path
 import duckdb
 from pydantic import SecretStr
 
-from smallcap import pipeline
-from smallcap.datasets import EXTRACTION_GROUPS
-from smallcap.errors import ConfigError
-from smallcap.settings import Settings
-from smallcap.universe import TICKER_RE
+from contracts.datasets import EXTRACTION_GROUPS
+from contracts.errors import ConfigError
+from contracts.settings import Settings
+from contracts.universe import TICKER_RE
+from pipeline import steps
+from pipeline.lifecycle import run_lifecycle
+from pipeline.report import RunReport
 from sources import dispatch
-from transforms.runner import ModelResult, run_models
-from warehouse import audit
 from warehouse.connection import warehouse
 from warehouse.loader import claim_source_kind, source_kind
-from warehouse.publish import publish_bi
 from warehouse.universe import sync_universe
 
 log = logging.getLogger(__name__)
@@ -135,10 +134,9 @@ def done_parts(con: duckdb.DuckDBPyConnection, bid: str) -> set[tuple[str, str]]
     return {(c, d) for c, d in rows}
 
 
-def begin(
-    path: Path, plan: BackfillPlan, *, run_id: str, settings: Settings, code_version: str | None
-) -> set[tuple[str, str]]:
-    """Claim and prepare the warehouse, open the ledger row, and return the parts already done."""
+def begin(path: Path, plan: BackfillPlan, *, settings: Settings) -> set[tuple[str, str]]:
+    """Claim and prepare the warehouse, close attempts of the same request that were killed
+    (their rows stay: committed chunks are resumed from), and return the parts already done."""
     with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
         claim_source_kind(con, source_kind(plan.source))
         sync_universe(con, settings.universe)
@@ -147,22 +145,6 @@ def begin(
                where flow = 'backfill' and status = 'running'
                  and json_extract_string(parameters, '$.backfill_id') = ?""",
             [plan.backfill_id],
-        )
-        audit.start_run(
-            con,
-            run_id=run_id,
-            flow="backfill",
-            source=plan.source,
-            run_date=plan.end,
-            parameters={
-                "backfill_id": plan.backfill_id,
-                "start": plan.start,
-                "end": plan.end,
-                "tickers": list(plan.tickers),
-                "source": plan.source,
-                "warehouse": str(path),
-            },
-            code_version=code_version,
         )
         return done_parts(con, plan.backfill_id)
 
@@ -204,7 +186,7 @@ def run_chunk(
     result.keys_failed = len({f.key for f in extraction.failures})
     for name in todo:
         # the daily run's validation, including its stop on a mostly-broken batch
-        outcome = pipeline.validate(name, extraction, run_date=plan.end, settings=settings)
+        outcome = steps.validate(name, extraction, run_date=plan.end, settings=settings)
         failed = any(f.dataset == name for f in extraction.failures)
         mark = _mark(
             plan.backfill_id,
@@ -214,7 +196,7 @@ def run_chunk(
             len(outcome.valid),
             run_id,
         )
-        pipeline.load_dataset(
+        steps.load_dataset(
             path, name, outcome, extraction, run_id=run_id, settings=settings, also=mark
         )
         result.rows[name] = len(outcome.valid)
@@ -222,37 +204,17 @@ def run_chunk(
     return result
 
 
-def finish(
-    path: Path,
-    *,
-    run_id: str,
-    results: Sequence[ChunkResult],
-    settings: Settings,
-    error: str | None = None,
-) -> list[ModelResult]:
-    """Rebuild the marts (unless a chunk failed) and close the ledger row."""
-    with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
-        models = [] if error else run_models(con)
-        totals: dict[str, list[int]] = {}
-        for r in results:
-            for name, rows in r.rows.items():
-                t = totals.setdefault(name, [0, 0])
-                t[0] += rows
-                t[1] += r.quarantined.get(name, 0)
-        for name, (rows, quarantined) in totals.items():
-            audit.record_dataset(
-                con,
-                run_id=run_id,
-                dataset=name,
-                rows_extracted=rows + quarantined,
-                rows_loaded=rows,
-                rows_quarantined=quarantined,
-                keys_failed=0,
-            )
-        partial = any(r.keys_failed for r in results)
-        status = "failed" if error else "partial" if partial else "success"
-        audit.finish_run(con, run_id=run_id, status=status, message=error)
-    return models
+ChunkRunner = Callable[..., ChunkResult]
+
+
+def _count(report: RunReport, result: ChunkResult) -> None:
+    for name in result.chunk.datasets:
+        entry = report.dataset(name)
+        rows, quarantined = result.rows.get(name, 0), result.quarantined.get(name, 0)
+        entry.rows_extracted += rows + quarantined
+        entry.rows_loaded += rows
+        entry.rows_quarantined += quarantined
+        entry.keys_failed += result.keys_failed
 
 
 def run_backfill(
@@ -262,30 +224,46 @@ def run_backfill(
     run_id: str,
     settings: Settings,
     api_key: SecretStr | None = None,
-    code_version: str | None = None,
     on_start: Callable[[int], None] = lambda done: None,
     on_chunk: Callable[[ChunkResult], None] = lambda result: None,
-) -> list[ChunkResult]:
-    """The whole backfill without an orchestrator (the CLI's path); resumes a killed attempt."""
-    done = begin(path, plan, run_id=run_id, settings=settings, code_version=code_version)
+    chunk_runner: ChunkRunner = run_chunk,
+) -> RunReport:
+    """The whole backfill in the run lifecycle; resumes a killed attempt. The CLI calls it as
+    is; the Prefect flow passes ``chunk_runner`` to make each chunk a task."""
+    done = begin(path, plan, settings=settings)
+    report = RunReport(run_id=run_id, source=plan.source, run_date=plan.end, warehouse=str(path))
+    report.notes += plan.notes
     for note in plan.notes:
         log.info(note)
-    on_start(sum(all((c.name, d) in done for d in c.datasets) for c in plan.chunks))
-    results: list[ChunkResult] = []
-    try:
-        for chunk in plan.chunks:
-            result = run_chunk(
-                path, plan, chunk, run_id=run_id, done=done, settings=settings, api_key=api_key
-            )
-            results.append(result)
-            on_chunk(result)
-    except Exception as exc:
-        message = f"backfill chunk {chunk.name} failed: {exc}; re-run to resume"
-        try:
-            finish(path, run_id=run_id, results=results, settings=settings, error=message)
-        except Exception:  # the original error is the one worth reporting
-            log.exception("could not record the failed backfill %s", plan.backfill_id)
-        raise
-    finish(path, run_id=run_id, results=results, settings=settings)
-    publish_bi(path, settings)  # BI tools see the backfilled history
-    return results
+    parameters = {
+        "backfill_id": plan.backfill_id,
+        "start": plan.start,
+        "end": plan.end,
+        "tickers": list(plan.tickers),
+        "source": plan.source,
+        "warehouse": str(path),
+    }
+    with run_lifecycle(
+        path, report, flow="backfill", parameters=parameters, settings=settings
+    ) as run:
+        on_start(sum(all((c.name, d) in done for d in c.datasets) for c in plan.chunks))
+        with run.stage("chunks"):
+            for chunk in plan.chunks:
+                try:
+                    result = chunk_runner(
+                        path,
+                        plan,
+                        chunk,
+                        run_id=run_id,
+                        done=done,
+                        settings=settings,
+                        api_key=api_key,
+                    )
+                except Exception:
+                    report.notes.append(f"backfill chunk {chunk.name} failed; re-run to resume")
+                    raise
+                _count(report, result)
+                on_chunk(result)
+        with run.stage("transform"):
+            steps.transform(path, report=report, settings=settings)
+    return report

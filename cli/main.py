@@ -8,26 +8,31 @@ from typing import Annotated
 import duckdb
 import typer
 
-from smallcap.calendar import last_complete_day
-from smallcap.cli_backfill import backfill
-from smallcap.cli_common import (
+from cli.backfill import backfill
+from cli.common import (
+    EXIT_CODES_HELP,
     WarehouseOpt,
+    exit_for,
     fail,
     opened,
     out,
     parse_date,
+    prefect_unreachable,
     print_error,
     print_table,
     quiet_prefect,
 )
-from smallcap.cli_export import export
-from smallcap.cli_quarantine import quarantine_app
-from smallcap.errors import SmallcapError
-from smallcap.settings import get_settings
-from smallcap.universe import load_universe
+from cli.export import export
+from cli.quarantine import quarantine_app
+from contracts.calendar import last_complete_day
+from contracts.errors import SmallcapError
+from contracts.settings import get_settings
+from contracts.universe import load_universe
+from pipeline.report import RunFailed
 
 app = typer.Typer(
     no_args_is_help=True,
+    help=f"smallcap-etl: small vs large caps, Yahoo and FRED to DuckDB marts. {EXIT_CODES_HELP}",
     add_completion=False,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
@@ -50,7 +55,7 @@ def run(
         fail(str(exc))
     quiet_prefect()
     try:  # importing the flow picks its task runner from the settings, which may be invalid
-        from flows.daily import RunFailed, daily_etl
+        from flows.daily import daily_etl
     except SmallcapError as exc:
         fail(str(exc))
 
@@ -64,7 +69,12 @@ def run(
         fail(*exc.report.errors)
     except SmallcapError as exc:
         fail(str(exc))
+    except RuntimeError as exc:
+        if not prefect_unreachable(exc):
+            raise
+        fail(prefect_unreachable(exc))
     _print_report(report)
+    exit_for(report.status)
 
 
 def _print_report(report) -> None:

@@ -3,7 +3,7 @@
 import pytest
 from typer.testing import CliRunner
 
-from smallcap.cli import app
+from cli.main import app
 
 runner = CliRunner()
 

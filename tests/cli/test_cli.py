@@ -8,8 +8,8 @@ import sys
 import pandas as pd
 from typer.testing import CliRunner
 
-from smallcap.cli import app
-from smallcap.datasets import RATES
+from cli.main import app
+from contracts.datasets import RATES
 from warehouse.connection import warehouse
 from warehouse.loader import load_batch
 
@@ -98,7 +98,7 @@ def test_dask_runner_without_prefect_dask_is_one_line(tmp_path, monkeypatch):
 def test_console_script_turns_an_unhandled_config_error_into_one_line(tmp_path):
     env = {**os.environ, "SMALLCAP_HISTORY_YEARS": "three"}
     result = subprocess.run(
-        [sys.executable, "-c", "from smallcap.cli import main; main()", "status"],
+        [sys.executable, "-c", "from cli.main import main; main()", "status"],
         capture_output=True, text=True, env=env, timeout=60,
     )  # fmt: skip
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import yaml
 
-from smallcap.errors import ConfigError
-from smallcap.settings import PROJECT_ROOT
+from contracts.errors import ConfigError
+from contracts.settings import PROJECT_ROOT
 
 PREFECT_YAML = PROJECT_ROOT / "prefect.yaml"
 

@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 from helpers import ledger_matches_core_rows, warehouse_checksums
 
-from smallcap import backfill as bf
-from smallcap import pipeline
-from smallcap.datasets import DATASETS
-from smallcap.errors import ConfigError
-from smallcap.settings import Settings
+from contracts.datasets import DATASETS
+from contracts.errors import ConfigError
+from contracts.settings import Settings
+from pipeline import backfill as bf
+from pipeline import steps
 from sources import sample
 from transforms.runner import run_models
 from warehouse.connection import warehouse
@@ -133,7 +133,7 @@ def test_failed_load_leaves_no_partial_chunk_and_a_rerun_completes(
     reference, settings, tmp_path, monkeypatch
 ):
     path = tmp_path / "resume.duckdb"
-    real_load, calls = pipeline.load_batch, []
+    real_load, calls = steps.load_batch, []
 
     def load_then_fail_fifth(con, *args, before_commit, **kwargs):
         def hook(c) -> None:
@@ -144,10 +144,10 @@ def test_failed_load_leaves_no_partial_chunk_and_a_rerun_completes(
 
         return real_load(con, *args, before_commit=hook, **kwargs)
 
-    monkeypatch.setattr(pipeline, "load_batch", load_then_fail_fifth)
+    monkeypatch.setattr(steps, "load_batch", load_then_fail_fifth)
     with pytest.raises(RuntimeError, match="disk full"):
         _backfill(path, settings, run_id="broken")
-    monkeypatch.setattr(pipeline, "load_batch", real_load)
+    monkeypatch.setattr(steps, "load_batch", real_load)
 
     with warehouse(path, read_only=True) as con:
         marked = con.execute("select count(*) from audit.backfill_chunks").fetchall()[0][0]

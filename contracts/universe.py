@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError, field_validator, model_validator
 
-from smallcap.errors import ConfigError
+from contracts.errors import ConfigError
 
 TICKER_RE = re.compile(r"^[A-Z0-9^][A-Z0-9.=^-]{0,14}$")
 SERIES_RE = re.compile(r"^[A-Z0-9_]{1,30}$")

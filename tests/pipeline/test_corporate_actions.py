@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 from fakes import Bar, chart_body, not_found_chart
 
-from smallcap.calendar import trading_days
-from smallcap.corporate_actions import refetch_after_actions, refetch_windows
-from smallcap.datasets import PRICES
-from smallcap.settings import Settings
+from contracts.calendar import trading_days
+from contracts.datasets import PRICES
+from contracts.settings import Settings
+from pipeline.corporate_actions import refetch_after_actions, refetch_windows
 from sources.extraction import Extraction
 from sources.retry import NO_WAIT
 from sources.yahoo import extract_prices

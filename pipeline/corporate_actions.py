@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from smallcap.errors import SourceError
-from smallcap.settings import Settings
+from contracts.errors import SourceError
+from contracts.settings import Settings
 from sources import dispatch
 from sources.extraction import Extraction, KeyFailure
 from warehouse.connection import warehouse

@@ -13,8 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from smallcap.errors import SmallcapError
-from smallcap.settings import get_settings
+from contracts.errors import SmallcapError
+from contracts.settings import get_settings
 
 # piped output (CI logs, `| less`) gets room for the summary tables instead of 80 columns
 out = Console(width=None if sys.stdout.isatty() else 120)
@@ -25,13 +25,39 @@ WarehouseOpt = Annotated[
 ]
 
 
+# Prefect gives its temporary server 20 s to start; a busy 2-core machine needs more (seen: 17 s
+# warm, far more cold), so a one-shot run waits this long unless the user chose a value.
+EPHEMERAL_STARTUP_TIMEOUT = "240"
+_STARTUP_SETTING = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
+
+
 def quiet_prefect() -> None:
-    """Telemetry off, our loggers in Prefect's log stream; set before prefect is imported."""
+    """Telemetry off, our loggers in Prefect's log stream, a start-up timeout that survives a
+    slow machine; set before prefect is imported."""
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "sources,warehouse,expectations")
+    os.environ.setdefault(_STARTUP_SETTING, EPHEMERAL_STARTUP_TIMEOUT)
+    os.environ.setdefault(
+        "PREFECT_LOGGING_EXTRA_LOGGERS", "sources,expectations,warehouse,transforms,pipeline"
+    )
     # those loggers also log outside flow runs (set-up, clean-up); that is not worth a warning
     os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+
+
+def prefect_unreachable(exc: BaseException) -> str | None:
+    """One line naming the settings to change when Prefect's API could not be reached."""
+    text = str(exc)
+    if "ephemeral Prefect API server" in text:
+        waited = os.environ.get(_STARTUP_SETTING, "20")
+        return (
+            f"Prefect's temporary API server did not start within {waited}s; raise "
+            f"{_STARTUP_SETTING} or point PREFECT_API_URL at a running server "
+            "(`prefect server start`)"
+        )
+    if "Prefect API" in text or "PREFECT_API_URL" in text:
+        url = os.environ.get("PREFECT_API_URL", "the configured URL")
+        return f"cannot reach the Prefect API at {url}; start it or fix PREFECT_API_URL"
+    return None
 
 
 def print_error(message: str) -> None:
@@ -42,7 +68,20 @@ def fail(*messages: str) -> NoReturn:
     """One `error:` line per message (e.g. per failed dataset), then exit 1."""
     for message in messages:
         print_error(message)
-    raise typer.Exit(1)
+    raise typer.Exit(EXIT_FAILED)
+
+
+EXIT_SUCCESS, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+EXIT_CODES_HELP = "Exit codes: 0 success, 3 partial (some keys failed or the BI snapshot was not \
+published), 1 failed, 2 usage error."
+
+
+def exit_for(status: str) -> None:
+    """A run's status as the process's exit code; success returns."""
+    if status == "partial":
+        raise typer.Exit(EXIT_PARTIAL)
+    if status == "failed":
+        raise typer.Exit(EXIT_FAILED)
 
 
 def parse_date(value: str, option: str = "--date") -> date:

@@ -5,9 +5,9 @@ from typing import Annotated
 import duckdb
 import typer
 
-from smallcap.cli_common import WarehouseOpt, fail, out, parse_date
-from smallcap.errors import SmallcapError
-from smallcap.settings import get_settings
+from cli.common import WarehouseOpt, exit_for, fail, out, parse_date
+from contracts.errors import SmallcapError
+from contracts.settings import get_settings
 
 
 def backfill(
@@ -30,8 +30,7 @@ def backfill(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from smallcap.backfill import ChunkResult, plan_backfill, run_backfill
-    from smallcap.version import code_version
+    from pipeline.backfill import ChunkResult, plan_backfill, run_backfill
 
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
     names = [t.strip().upper() for raw in tickers or [] for t in raw.split(",") if t.strip()]
@@ -65,13 +64,12 @@ def backfill(
                     loaded[name] = loaded.get(name, 0) + rows
                 progress.update(bar, advance=1, description=result.chunk.name)
 
-            run_backfill(
+            report = run_backfill(
                 path,
                 plan,
                 run_id=str(uuid.uuid4()),
                 settings=settings,
                 api_key=api_key,
-                code_version=code_version(),
                 on_start=started,
                 on_chunk=advanced,
             )
@@ -80,4 +78,12 @@ def backfill(
     except duckdb.Error as exc:
         fail(f"backfill into {path} failed: {str(exc).splitlines()[0]}; re-run to resume")
     summary = ", ".join(f"{rows} {name}" for name, rows in loaded.items()) or "nothing new"
-    out.print(f"backfill done: loaded {summary}; marts rebuilt", highlight=False, soft_wrap=True)
+    out.print(
+        f"backfill {report.status}: loaded {summary}; marts rebuilt",
+        highlight=False,
+        soft_wrap=True,
+    )
+    for note in report.notes:
+        if note not in plan.notes:
+            out.print(f"note: {note}", soft_wrap=True)
+    exit_for(report.status)

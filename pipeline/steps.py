@@ -1,4 +1,5 @@
-"""The daily run's steps as plain functions; `flows/` only decides their order and concurrency.
+"""The steps every run kind shares, as plain functions; `flows/` only decides their order and
+concurrency, and ``pipeline.lifecycle`` opens, closes and publishes the run around them.
 
 Every step that writes opens its own connection (DuckDB allows one writer per file) and closes it.
 """
@@ -7,18 +8,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pandas as pd
 
+from contracts.calendar import is_trading_day, trading_days_back
+from contracts.datasets import DATASETS, RATES
+from contracts.errors import DataQualityError
+from contracts.settings import Settings
 from expectations.data_docs import build_data_docs
 from expectations.runner import ValidationOutcome, validate_batch
-from smallcap.calendar import is_trading_day, trading_days_back
-from smallcap.datasets import DATASETS, RATES
-from smallcap.errors import DataQualityError
-from smallcap.report import RunReport
-from smallcap.settings import Settings
+from pipeline.report import RunReport
 from sources.extraction import Extraction
 from transforms.runner import ModelResult, run_models
 from warehouse import audit
@@ -30,7 +30,6 @@ from warehouse.loader import (
     source_kind,
     upsert_series_meta,
 )
-from warehouse.publish import PublishResult, publish_bi
 from warehouse.universe import sync_universe
 from warehouse.watermarks import plan_windows, watermarks
 
@@ -111,29 +110,6 @@ def prepare(
             f"market closed on {run_date}: prices and fundamentals only catch up missed sessions"
         )
     return plan
-
-
-def start_ledger(
-    path: Path,
-    *,
-    run_id: str,
-    flow: str,
-    source: str,
-    run_date: date,
-    parameters: dict[str, Any],
-    code_version: str | None,
-    settings: Settings,
-) -> None:
-    with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
-        audit.start_run(
-            con,
-            run_id=run_id,
-            flow=flow,
-            source=source,
-            run_date=run_date,
-            parameters=parameters,
-            code_version=code_version,
-        )
 
 
 def validate(
@@ -233,42 +209,3 @@ def data_docs(*, report: RunReport, settings: Settings) -> Path | None:
     index = build_data_docs(report.validation_results, directory, run_id=report.run_id)
     report.data_docs = str(index.resolve())
     return index
-
-
-def abort_ledger(path: Path, *, run_id: str, error: BaseException, settings: Settings) -> None:
-    """Close the ledger row of a run that crashed in our own code, naming the error."""
-    with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
-        audit.finish_run(
-            con, run_id=run_id, status="failed", message=f"{type(error).__name__}: {error}"
-        )
-
-
-def finish_ledger(
-    path: Path, *, report: RunReport, stage_seconds: dict[str, float], settings: Settings
-) -> None:
-    with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
-        audit.record_failures(con, run_id=report.run_id, failures=report.dataset_failures())
-        for entry in report.datasets.values():
-            audit.record_dataset(
-                con,
-                run_id=report.run_id,
-                dataset=entry.dataset,
-                rows_extracted=entry.rows_extracted,
-                rows_loaded=entry.rows_loaded,
-                rows_quarantined=entry.rows_quarantined,
-                keys_failed=entry.keys_failed,
-            )
-        message = "; ".join(report.errors + report.notes) or None
-        audit.finish_run(
-            con,
-            run_id=report.run_id,
-            status=report.status,
-            message=message,
-            stage_seconds=stage_seconds,
-        )
-
-
-def publish(path: Path, *, settings: Settings) -> PublishResult:
-    """Swap in a fresh read-only snapshot for BI tools (after the ledger, so it shows this run's
-    final status); readers of the previous snapshot are never blocked nor see a partial file."""
-    return publish_bi(path, settings)

@@ -5,10 +5,10 @@ from typing import Annotated
 
 import typer
 
-from smallcap.cli_common import WarehouseOpt, fail, opened, parse_date, print_table
-from smallcap.datasets import DATASETS
-from smallcap.errors import SmallcapError
-from smallcap.settings import get_settings
+from cli.common import WarehouseOpt, exit_for, fail, opened, out, parse_date, print_table
+from contracts.datasets import DATASETS
+from contracts.errors import SmallcapError
+from contracts.settings import get_settings
 
 quarantine_app = typer.Typer(
     no_args_is_help=True, help="Inspect, release (re-validate and load) or purge quarantined rows."
@@ -97,27 +97,27 @@ def release(
     chosen = _ids(ids)
     if (chosen is None) == (not all_rows):
         fail("pass either --ids ... or --all")
-    from smallcap.version import code_version
-    from transforms.runner import run_models
-    from warehouse.publish import publish_bi
-    from warehouse.quarantine import release as release_rows
+    from pipeline.quarantine import release as release_rows
 
-    with opened(warehouse, read_only=False) as (path, con):
-        result = release_rows(
-            con, run_date=date.today(), dataset=dataset, ids=chosen, code_version=code_version()
+    settings = get_settings(warehouse=warehouse)
+    try:
+        report = release_rows(
+            settings.warehouse_to_read(),
+            settings=settings,
+            run_date=date.today(),
+            dataset=dataset,
+            ids=chosen,
         )
-        if result.total_released:
-            run_models(con)
-    if result.total_released:
-        try:
-            publish_bi(path, get_settings(warehouse=warehouse))
-        except SmallcapError as exc:
-            fail(str(exc))
+    except SmallcapError as exc:
+        fail(str(exc))
     print_table(
-        f"release {result.run_id}",
+        f"release {report.run_id}: {report.status}",
         ["dataset", "released (loaded)", "still failing"],
-        [(d, n, result.still_failing.get(d, 0)) for d, n in result.released.items()],
+        [(d.dataset, d.rows_loaded, d.rows_quarantined) for d in report.datasets.values()],
     )
+    for note in report.notes:
+        out.print(f"note: {note}", soft_wrap=True)
+    exit_for(report.status)
 
 
 @quarantine_app.command()

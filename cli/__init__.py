@@ -1,0 +1,1 @@
+"""`smallcap`, the command line: the top of the stack; nothing imports it."""

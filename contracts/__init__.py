@@ -1,0 +1,1 @@
+"""The contracts every layer imports: settings, universe, datasets, calendar, errors, version."""

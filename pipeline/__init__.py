@@ -1,0 +1,1 @@
+"""The application: the run lifecycle and the steps every run kind shares, above the layers."""

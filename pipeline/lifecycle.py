@@ -1,0 +1,139 @@
+"""One run's life in the ledger, whatever its kind (daily, reconcile, backfill, import, release).
+
+Every run kind used to open, time, close and publish on its own, and the copies disagreed (a
+backfill whose BI publish failed said `success`). Here it is written once:
+
+1. open the run's row in ``audit.runs`` (flow, source, parameters without secrets, code version);
+2. time named stages;
+3. close the row exactly once: ``failed`` with the error when our code raised, else the report's
+   status (``success``, or ``partial`` when keys failed), with its per-dataset counts;
+4. after a run that did not fail, publish the BI snapshot; a publish that fails leaves the data
+   loaded and the previous snapshot in place, and turns the run into ``partial`` with the reason.
+"""
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from contracts.settings import Settings
+from contracts.version import code_version
+from pipeline.report import RunReport
+from warehouse import audit
+from warehouse.connection import warehouse
+from warehouse.publish import publish_bi
+
+log = logging.getLogger(__name__)
+
+Publisher = Callable[[Path, Settings], Any]
+
+
+@dataclass
+class Run:
+    """A run in progress: its report, its stage clock, and whether it ends with a publish."""
+
+    path: Path
+    report: RunReport
+    flow: str
+    settings: Settings
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    publish: bool = True
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Time ``name`` (added up when a stage runs more than once, e.g. per chunk)."""
+        clock = time.monotonic()
+        try:
+            yield
+        finally:
+            elapsed = time.monotonic() - clock
+            self.stage_seconds[name] = self.stage_seconds.get(name, 0.0) + elapsed
+
+
+def _close(run: Run, *, status: str, message: str | None) -> None:
+    report = run.report
+    with warehouse(run.path, lock_timeout=run.settings.lock_timeout_seconds) as con:
+        audit.record_failures(con, run_id=report.run_id, failures=report.dataset_failures())
+        for entry in report.datasets.values():
+            audit.record_dataset(
+                con,
+                run_id=report.run_id,
+                dataset=entry.dataset,
+                rows_extracted=entry.rows_extracted,
+                rows_loaded=entry.rows_loaded,
+                rows_quarantined=entry.rows_quarantined,
+                keys_failed=entry.keys_failed,
+            )
+        audit.finish_run(
+            con,
+            run_id=report.run_id,
+            status=status,
+            message=message,
+            stage_seconds=run.stage_seconds,
+        )
+
+
+def _publish(run: Run, publisher: Publisher) -> None:
+    """Publish, or record why not: the data stays loaded and readers keep the last snapshot."""
+    report = run.report
+    try:
+        with run.stage("publish"):
+            result = publisher(run.path, run.settings)
+    except Exception as exc:
+        report.publish_error = f"{type(exc).__name__}: {exc}"
+        report.notes.append(f"BI snapshot not published: {report.publish_error}")
+        log.warning("BI snapshot of %s not published: %s", run.path, report.publish_error)
+        with warehouse(run.path, lock_timeout=run.settings.lock_timeout_seconds) as con:
+            audit.finish_run(
+                con,
+                run_id=report.run_id,
+                status=report.status,
+                message=report.summary(),
+                stage_seconds=run.stage_seconds,
+            )
+        return
+    if result is not None:
+        log.info("published BI snapshot %s in %.2fs", result.path, result.seconds)
+
+
+@contextmanager
+def run_lifecycle(
+    path: Path,
+    report: RunReport,
+    *,
+    flow: str,
+    parameters: Mapping[str, Any],
+    settings: Settings,
+    publisher: Publisher = publish_bi,
+) -> Iterator[Run]:
+    """Open the ledger row, yield the run, then close and publish it as described above.
+
+    An exception from the body closes the row as ``failed`` (naming the error) and propagates;
+    the snapshot is not published, so BI tools keep the last good one."""
+    with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
+        audit.start_run(
+            con,
+            run_id=report.run_id,
+            flow=flow,
+            source=report.source,
+            run_date=report.run_date,
+            parameters=parameters,
+            code_version=code_version(),
+        )
+    run = Run(path=path, report=report, flow=flow, settings=settings)
+    try:
+        yield run
+    except BaseException as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        summary = report.summary()
+        try:
+            _close(run, status="failed", message=f"{summary}; {reason}" if summary else reason)
+        except Exception:  # the original error is the one worth reporting
+            log.exception("could not close the ledger row of failed run %s", report.run_id)
+        raise
+    _close(run, status=report.status, message=report.summary())
+    if report.status != "failed" and run.publish:
+        _publish(run, publisher)

@@ -1,1 +1,0 @@
-"""Shared contracts of smallcap-etl: settings, universe, datasets, calendar, errors."""
