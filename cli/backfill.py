@@ -72,18 +72,16 @@ def backfill(
                 api_key=api_key,
                 on_start=started,
                 on_chunk=advanced,
-            )
+            ).report
     except SmallcapError as exc:
         fail(str(exc))
     except duckdb.Error as exc:
         fail(f"backfill into {path} failed: {str(exc).splitlines()[0]}; re-run to resume")
     summary = ", ".join(f"{rows} {name}" for name, rows in loaded.items()) or "nothing new"
-    out.print(
-        f"backfill {report.status}: loaded {summary}; marts rebuilt",
-        highlight=False,
-        soft_wrap=True,
-    )
+    out.print(f"backfill done: loaded {summary}; marts rebuilt", highlight=False, soft_wrap=True)
     for note in report.notes:
         if note not in plan.notes:
             out.print(f"note: {note}", soft_wrap=True)
+    if report.status != "success":
+        out.print(f"status: {report.status}", highlight=False)
     exit_for(report.status)

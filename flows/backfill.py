@@ -20,7 +20,7 @@ from flows import alerts
 from flows.secrets import fred_api_key
 from flows.writer import writer_slot
 from pipeline import backfill as bf
-from pipeline.report import RunFailed, RunReport
+from pipeline.report import RunFailed
 
 
 @task(name="backfill-chunk", cache_policy=NO_CACHE, task_run_name="chunk-{chunk.name}")
@@ -51,7 +51,7 @@ def backfill(
     tickers: list[str] | None = None,
     source: str = "live",
     warehouse: str | None = None,
-) -> RunReport:
+) -> bf.BackfillRun:
     """Load [start, end] for ``tickers`` (default: the universe) in resumable chunks, then
     rebuild the marts; audit.runs records it with flow='backfill'."""
     logger = get_run_logger()
@@ -67,16 +67,18 @@ def backfill(
         path,
     )
 
+    count = iter(range(1, len(plan.chunks) + 1))
+
     def logged(result: bf.ChunkResult) -> None:
         done = (
             "already done"
             if result.skipped
             else ", ".join(f"{rows} {name}" for name, rows in result.rows.items())
         )
-        logger.info("chunk %s: %s", result.chunk.name, done)
+        logger.info("chunk %d/%d %s: %s", next(count), len(plan.chunks), result.chunk.name, done)
 
     with concurrency(writer_slot(path), occupy=1):
-        report = bf.run_backfill(
+        outcome = bf.run_backfill(
             path,
             plan,
             run_id=str(flow_run.get_id() or uuid.uuid4()),
@@ -84,6 +86,6 @@ def backfill(
             on_chunk=logged,
             chunk_runner=chunk_task,
         )
-    if report.status == "failed":
-        raise RunFailed(report)
-    return report
+    if outcome.report.status == "failed":
+        raise RunFailed(outcome.report)
+    return outcome

@@ -207,6 +207,14 @@ def run_chunk(
 ChunkRunner = Callable[..., ChunkResult]
 
 
+@dataclass
+class BackfillRun:
+    """The run's report (status, counts, notes) and what each chunk did, in plan order."""
+
+    report: RunReport
+    chunks: list[ChunkResult] = field(default_factory=list)
+
+
 def _count(report: RunReport, result: ChunkResult) -> None:
     for name in result.chunk.datasets:
         entry = report.dataset(name)
@@ -227,12 +235,13 @@ def run_backfill(
     on_start: Callable[[int], None] = lambda done: None,
     on_chunk: Callable[[ChunkResult], None] = lambda result: None,
     chunk_runner: ChunkRunner = run_chunk,
-) -> RunReport:
+) -> BackfillRun:
     """The whole backfill in the run lifecycle; resumes a killed attempt. The CLI calls it as
     is; the Prefect flow passes ``chunk_runner`` to make each chunk a task."""
     done = begin(path, plan, settings=settings)
     report = RunReport(run_id=run_id, source=plan.source, run_date=plan.end, warehouse=str(path))
     report.notes += plan.notes
+    outcome = BackfillRun(report)
     for note in plan.notes:
         log.info(note)
     parameters = {
@@ -263,7 +272,8 @@ def run_backfill(
                     report.notes.append(f"backfill chunk {chunk.name} failed; re-run to resume")
                     raise
                 _count(report, result)
+                outcome.chunks.append(result)
                 on_chunk(result)
         with run.stage("transform"):
             steps.transform(path, report=report, settings=settings)
-    return report
+    return outcome

@@ -5,12 +5,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from fakes import FredStub, YahooMock, fred_stub, free_port, yahoo_mock
-from helpers import SMALL_UNIVERSE
+from helpers import SMALL_UNIVERSE, price_bar
 
+from contracts.datasets import PRICES
 from sources.yahoo_client import configure_yfinance
 from warehouse.connection import warehouse
+from warehouse.loader import load_batch
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REAL_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures" / "real"
@@ -42,6 +45,19 @@ def warehouse_path(tmp_path: Path) -> Path:
 def con(warehouse_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     with warehouse(warehouse_path) as connection:
         yield connection
+
+
+@pytest.fixture
+def quarantined_warehouse(tmp_path: Path) -> Path:
+    """One good IWM bar in core; quarantined: a good bar (rejected by an older, stricter suite)
+    and a bar with a negative close (still bad)."""
+    path = tmp_path / "market.duckdb"
+    good = pd.DataFrame([price_bar("2025-01-02")]).astype({"date": "datetime64[ns]"})
+    rejected = pd.DataFrame([price_bar("2025-01-03"), price_bar("2025-01-06", close=-1.0)])
+    rejected = rejected.astype({"date": "datetime64[ns]"}).assign(reason="old_suite_rule(close)")
+    with warehouse(path) as con:
+        load_batch(con, PRICES, good, rejected, run_id="run-1")
+    return path
 
 
 @pytest.fixture(scope="session")

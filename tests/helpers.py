@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from contracts.datasets import DATASETS
@@ -68,3 +69,28 @@ def ledger_matches_core_rows(path: Path) -> bool:
             for name, ds in DATASETS.items()
         }
     return all(marked.get(name, 0) == rows for name, rows in held.items())
+
+
+def price_bar(day: str, **changes: object) -> dict:
+    """One IWM bar on ``day`` as a row dict; ``changes`` set columns."""
+    bar = {
+        "ticker": "IWM",
+        "date": pd.Timestamp(day),
+        "open": 220.0,
+        "high": 222.0,
+        "low": 219.0,
+        "close": 221.0,
+        "adj_close": 220.5,
+        "volume": 1_000_000,
+        "dividends": 0.0,
+        "stock_splits": 0.0,
+        "source": "sample",
+    }
+    return bar | changes
+
+
+def quarantine_ids(path: Path) -> dict[str, int]:
+    """quarantine_id of each quarantined price row, by its date."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.sql("select cast(date as varchar), quarantine_id from quarantine.prices")
+        return dict(rows.fetchall())

@@ -17,8 +17,12 @@ def test_backfill_flow_loads_chunks_logs_progress_and_resumes(tmp_path, caplog):
     path = tmp_path / "sample.duckdb"
     caplog.set_level(logging.INFO)
 
-    first = backfill(START, END, tickers=["IWM", "SPY"], source="sample", warehouse=str(path))
-    second = backfill(START, END, tickers=["SPY", "IWM"], source="sample", warehouse=str(path))
+    first = backfill(
+        START, END, tickers=["IWM", "SPY"], source="sample", warehouse=str(path)
+    ).chunks
+    second = backfill(
+        START, END, tickers=["SPY", "IWM"], source="sample", warehouse=str(path)
+    ).chunks
 
     assert [r.chunk.name for r in first] == [
         "2025/prices/IWM+SPY",

@@ -94,7 +94,7 @@ def test_live_run_loads_yahoo_and_fred_and_ends_partial_on_one_bad_key(
 
     result = run_cli(live_env)
 
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # partial
     assert read(live_env, "select status from audit.runs") == [("partial",)]
     loaded = read(
         live_env,

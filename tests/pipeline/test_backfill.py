@@ -41,7 +41,7 @@ def settings(tmp_path_factory) -> Settings:
 
 def _backfill(path: Path, settings: Settings, run_id: str = "bf-1") -> list[bf.ChunkResult]:
     plan = bf.plan_backfill(START, END, settings=settings, source="sample", batch_size=2)
-    return bf.run_backfill(path, plan, run_id=run_id, settings=settings)
+    return bf.run_backfill(path, plan, run_id=run_id, settings=settings).chunks
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,10 @@
 from datetime import date
 
-import duckdb
 import pytest
 
 from contracts.errors import DataQualityError
 from contracts.settings import get_settings
-from pipeline.steps import abort_ledger, start_ledger, validate
+from pipeline.steps import validate
 from sources.extraction import Extraction
 from sources.sample import generate_prices
 
@@ -28,23 +27,3 @@ def test_a_few_bad_rows_are_quarantined_and_the_rest_validate():
 def test_a_batch_where_most_rows_fail_stops_the_load():
     with pytest.raises(DataQualityError, match=r"failed validation .* nothing loaded"):
         validate("prices", _prices(50), run_date=RUN_DATE, settings=get_settings())
-
-
-def test_a_crashed_run_is_closed_in_the_ledger_with_its_error(tmp_path):
-    path, settings = tmp_path / "w.duckdb", get_settings()
-    start_ledger(
-        path,
-        run_id="r1",
-        flow="daily-etl",
-        source="sample",
-        run_date=RUN_DATE,
-        parameters={"source": "sample"},
-        code_version="abc",
-        settings=settings,
-    )
-
-    abort_ledger(path, run_id="r1", error=KeyError("boom"), settings=settings)
-
-    with duckdb.connect(str(path), read_only=True) as con:
-        row = con.sql("select status, message, finished_at is not null from audit.runs").fetchall()
-    assert row == [("failed", "KeyError: 'boom'", True)]
