@@ -54,10 +54,23 @@ def prefect_unreachable(exc: BaseException) -> str | None:
             f"{_STARTUP_SETTING} or point PREFECT_API_URL at a running server "
             "(`prefect server start`)"
         )
-    if "Prefect API" in text or "PREFECT_API_URL" in text:
-        url = os.environ.get("PREFECT_API_URL", "the configured URL")
-        return f"cannot reach the Prefect API at {url}; start it or fix PREFECT_API_URL"
+    if "Failed to reach API at" in text:
+        url = text.split("Failed to reach API at", 1)[1].strip()
+        return f"cannot reach the Prefect API at {url}: start that server or fix PREFECT_API_URL"
     return None
+
+
+@contextmanager
+def prefect_reachable() -> Iterator[None]:
+    """Prefect's start-up failures (temporary server too slow, API URL unreachable) as one
+    `error:` line naming the setting to change, instead of a traceback."""
+    try:
+        yield
+    except RuntimeError as exc:
+        message = prefect_unreachable(exc)
+        if message is None:
+            raise
+        fail(message)
 
 
 def print_error(message: str) -> None:

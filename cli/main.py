@@ -17,7 +17,7 @@ from cli.common import (
     opened,
     out,
     parse_date,
-    prefect_unreachable,
+    prefect_reachable,
     print_error,
     print_table,
     quiet_prefect,
@@ -61,18 +61,15 @@ def run(
 
     source = "sample" if sample else "live"
     try:
-        report = daily_etl(
-            run_date=day, source=source, warehouse=str(warehouse) if warehouse else None
-        )
+        with prefect_reachable():
+            report = daily_etl(
+                run_date=day, source=source, warehouse=str(warehouse) if warehouse else None
+            )
     except RunFailed as exc:
         _print_report(exc.report)
         fail(*exc.report.errors)
     except SmallcapError as exc:
         fail(str(exc))
-    except RuntimeError as exc:
-        if not prefect_unreachable(exc):
-            raise
-        fail(prefect_unreachable(exc))
     _print_report(report)
     exit_for(report.status)
 
@@ -191,7 +188,8 @@ def serve(
     try:
         from flows.serve import serve_all
 
-        serve_all(limit=limit)
+        with prefect_reachable():
+            serve_all(limit=limit)
     except SmallcapError as exc:
         fail(str(exc))
 

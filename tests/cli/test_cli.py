@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -104,4 +105,28 @@ def test_console_script_turns_an_unhandled_config_error_into_one_line(tmp_path):
 
     assert result.returncode == 1
     assert result.stderr.strip().startswith("error: invalid setting SMALLCAP_HISTORY_YEARS")
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "named"),
+    [
+        ("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "1", "did not start within 1s"),
+        ("PREFECT_API_URL", "http://127.0.0.1:{port}/api", "cannot reach the Prefect API"),
+    ],
+)
+def test_an_unreachable_prefect_api_is_one_line_naming_the_setting(
+    setting, value, named, tmp_path, closed_port
+):
+    """A temporary server slower than its start-up timeout, or an API URL nobody answers."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env |= {setting: value.format(port=closed_port), "SMALLCAP_WAREHOUSE": str(tmp_path / "w")}
+    result = subprocess.run(
+        [sys.executable, "-c", "from cli.main import main; main()", "run", "--sample"],
+        capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and named in errors[0] and setting in errors[0]
     assert "Traceback" not in result.stderr
