@@ -130,12 +130,28 @@ def _invoke(path: Path, args: list[str], work_dir: Path | None) -> list:
         outcome = dbtRunner().invoke(command)
     except Exception as exc:  # dbtRunner raises on bad arguments
         raise TransformError(f"dbt {args[0]} could not start: {_first_line(str(exc))}") from exc
+    finally:
+        _release_warehouse()
     if outcome.exception is not None:
         raise TransformError(
             f"dbt {' '.join(args[:2])} failed on {path}: {_first_line(str(outcome.exception))} "
             f"(details in {work / 'logs' / 'dbt.log'})"
         ) from outcome.exception
     return list(getattr(outcome.result, "results", None) or [])
+
+
+def _release_warehouse() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open between invocations in this process.
+
+    dbt-duckdb holds it in a class-level environment that outlives ``invoke`` (its handle count
+    is back to 0 but the connection stays open), so the file would stay attached here: a
+    read-only open, a copy or a replaced file would see or keep the old database instance."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager as manager
+
+    with manager._LOCK:
+        if manager._ENV is not None:
+            manager._ENV.close()
+            manager._ENV = None
 
 
 def _raise_on_failures(results: list) -> None:
@@ -150,9 +166,7 @@ def _raise_on_failures(results: list) -> None:
 
 def _model_results(path: Path, results: list) -> list[ModelResult]:
     """Models built, in build order, with row counts of the tables (dbt-duckdb reports none)."""
-    built = [
-        r for r in results if r.node.resource_type == "model" and str(r.status) == "success"
-    ]
+    built = [r for r in results if r.node.resource_type == "model" and str(r.status) == "success"]
     if not built:
         return []
     con = duckdb.connect(str(path))
@@ -162,8 +176,9 @@ def _model_results(path: Path, results: list) -> list[ModelResult]:
             kind = result.node.config.materialized
             relation = _name(result.node)
             rows = (
-                con.execute(f'select count(*) from "{result.node.schema}"."{result.node.alias}"')
-                .fetchall()[0][0]
+                con.execute(
+                    f'select count(*) from "{result.node.schema}"."{result.node.alias}"'
+                ).fetchall()[0][0]
                 if kind != "view"
                 else 0
             )
@@ -178,9 +193,10 @@ def _name(node) -> str:
     return f"{node.schema}.{node.alias}" if node.resource_type == "model" else node.name
 
 
-def _first_line(text: object) -> str:
-    lines = [line.strip() for line in str(text or "").splitlines() if line.strip()]
-    return lines[0] if lines else "no message"
+def _first_line(text: object, limit: int = 300) -> str:
+    """dbt's multi-line message as one line ("Runtime Error in model x" alone says little)."""
+    line = " ".join(part.strip() for part in str(text or "").splitlines() if part.strip())
+    return (line[: limit - 3] + "...") if len(line) > limit else line or "no message"
 
 
 def _yaml_string(text: str) -> str:
