@@ -78,16 +78,20 @@ def build_models(
 def generate_docs(path: Path, out: Path, *, work_dir: Path | None = None) -> Path:
     """dbt's docs site (lineage graph, every model, source and column with its description and
     the warehouse's catalog) as one self-contained HTML file at ``out``; returns ``out``."""
-    work = _prepare(path, work_dir)
     _invoke(path, ["docs", "generate", "--static"], work_dir)
+    site = _work(path, work_dir) / "target" / "static_index.html"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes((work / "target" / "static_index.html").read_bytes())
+    out.write_bytes(site.read_bytes())
     return out
+
+
+def _work(path: Path, work_dir: Path | None) -> Path:
+    return (work_dir or work_dir_for(path)).resolve()
 
 
 def _prepare(path: Path, work_dir: Path | None) -> Path:
     """The work folder with a profiles.yml pointing at ``path`` (one thread: one writer)."""
-    work = (work_dir or work_dir_for(path)).resolve()
+    work = _work(path, work_dir)
     work.mkdir(parents=True, exist_ok=True)
     profile = (
         f"{PROFILE}:\n"
