@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ lint: $(VENV)/.installed-dev
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# dbt's docs site (lineage graph, every column with its units) for the current warehouse
+docs: $(VENV)/.installed-run
+	$(BIN)/smallcap docs
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/validation_vs_load.py

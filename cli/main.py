@@ -22,6 +22,7 @@ from cli.common import (
     print_table,
     quiet_prefect,
 )
+from cli.docs import docs
 from cli.export import export
 from cli.quarantine import quarantine_app
 from contracts.calendar import last_complete_day
@@ -196,6 +197,7 @@ def serve(
 
 app.command()(backfill)
 app.command()(export)
+app.command()(docs)
 app.add_typer(quarantine_app, name="quarantine")
 
 

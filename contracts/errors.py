@@ -19,3 +19,7 @@ class DataQualityError(SmallcapError):
 
 class WarehouseError(SmallcapError):
     """The warehouse refused an operation (mixed sources, lock held, bad query)."""
+
+
+class TransformError(SmallcapError):
+    """A SQL model or an error-severity data test failed while building the marts."""

@@ -89,7 +89,11 @@ def load_task(path, dataset, outcome, extraction, run_id, report, settings) -> N
 def transform_task(path: Path, report: RunReport, settings: Settings) -> None:
     for model in steps.transform(path, report=report, settings=settings):
         get_run_logger().info(
-            "built %s %s (%d rows)", model.materialized, model.relation, model.rows
+            "built %s %s (%d rows) in %.2fs",
+            model.materialized,
+            model.relation,
+            model.rows,
+            model.seconds,
         )
 
 

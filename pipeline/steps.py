@@ -20,7 +20,7 @@ from expectations.data_docs import build_data_docs
 from expectations.runner import ValidationOutcome, validate_batch
 from pipeline.report import RunReport
 from sources.extraction import Extraction
-from transforms.runner import ModelResult, run_models
+from transforms.build import ModelResult, build_models
 from warehouse import audit
 from warehouse.connection import warehouse
 from warehouse.loader import (
@@ -187,9 +187,12 @@ def load(
 
 
 def transform(path: Path, *, report: RunReport, settings: Settings) -> list[ModelResult]:
-    """Rebuild the marts and note the latest P/E discount per pair for the summary."""
+    """Rebuild the models with dbt (which opens the warehouse itself, so no connection of ours
+    is open meanwhile), then note the latest P/E discount per pair for the summary."""
+    with warehouse(path, lock_timeout=settings.lock_timeout_seconds):
+        pass  # waits for another writer's lock (dbt would fail at once) and applies migrations
+    results = build_models(path)
     with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
-        results = run_models(con)
         report.latest_discounts = con.execute(
             """select small_ticker, large_ticker, date, discount_pct, discount_zscore_252d
                from mart.pe_spread_daily

@@ -1,1 +1,1 @@
-"""SQL models (one select per file) and the runner that materialises them by layer."""
+"""The dbt project (SQL models, their tests and docs) and the in-process builder, build.py."""

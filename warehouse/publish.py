@@ -10,7 +10,8 @@ sees the new one. No reader ever sees a half-written file, and a reader never bl
 The snapshot is written with an explicit storage version (``settings.bi_storage_version``)
 because the DuckDB builds inside BI drivers lag behind: a file in DuckDB 2.0's default format
 does not open in 1.4. Views are materialised as tables and JSON columns stored as VARCHAR so
-nothing in the file depends on the writer's version or on extensions.
+nothing in the file depends on the writer's version or on extensions. Table and column COMMENTs
+(the dbt docs) are copied, so BI tools show what each column means and its units.
 """
 
 import logging
@@ -131,6 +132,7 @@ def _write_snapshot(
                     f"snapshot of {schema}.{name} has {copied} rows, warehouse {expected}"
                 )
             rows[f"{schema}.{name}"] = copied
+            _copy_comments(con, db, schema, name)
         _record_publication(con, storage_version)
         con.execute(f"checkpoint {_ALIAS}")
     finally:
@@ -176,6 +178,35 @@ def _select_list(con: duckdb.DuckDBPyConnection, db: str, schema: str, name: str
         quoted = '"' + column.replace('"', '""') + '"'
         parts.append(f"cast({quoted} as varchar) as {quoted}" if data_type == "JSON" else quoted)
     return ", ".join(parts)
+
+
+def _copy_comments(con: duckdb.DuckDBPyConnection, db: str, schema: str, name: str) -> None:
+    """The relation's and its columns' COMMENTs (the dbt docs), so BI tools show them too."""
+    relation = con.execute(
+        """select comment from duckdb_tables()
+           where database_name = $db and schema_name = $schema and table_name = $name
+           union all
+           select comment from duckdb_views()
+           where database_name = $db and schema_name = $schema and view_name = $name""",
+        {"db": db, "schema": schema, "name": name},
+    ).fetchall()
+    target = f'{_ALIAS}."{schema}"."{name}"'
+    if relation and relation[0][0]:
+        con.execute(f"comment on table {target} is {_literal(relation[0][0])}")
+    columns = con.execute(
+        """select column_name, comment from duckdb_columns()
+           where database_name = ? and schema_name = ? and table_name = ? and comment is not null
+           order by column_index""",
+        [db, schema, name],
+    ).fetchall()
+    for column, comment in columns:
+        quoted = '"' + column.replace('"', '""') + '"'
+        con.execute(f"comment on column {target}.{quoted} is {_literal(comment)}")
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal (COMMENT ON takes no bound parameters)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _count(con: duckdb.DuckDBPyConnection, db: str, schema: str, name: str) -> int:

@@ -172,7 +172,9 @@ def test_published_snapshot_opens_in_duckdb_1_4(across_a_run, duckdb_bi_python):
     script = (
         "import duckdb, json, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
         "print(json.dumps({'version': duckdb.__version__, 'rows': {t: con.sql("
-        "f'select count(*) from {t}').fetchall()[0][0] for t in sys.argv[2:]}}))"
+        "f'select count(*) from {t}').fetchall()[0][0] for t in sys.argv[2:]}, "
+        "'comment': con.sql(\"select comment from duckdb_columns() where schema_name = 'mart' "
+        "and table_name = 'pe_spread_daily' and column_name = 'discount_pct'\").fetchall()}))"
     )
 
     done = subprocess.run(
@@ -190,6 +192,7 @@ def test_published_snapshot_opens_in_duckdb_1_4(across_a_run, duckdb_bi_python):
         expected = {t: con.sql(f"select count(*) from {t}").fetchall()[0][0] for t in MARTS}
     assert result["rows"] == expected
     assert result["rows"]["mart.pe_spread_daily"] > 0
+    assert "25 %" in result["comment"][0][0]  # the dbt docs reach 1.4 readers too
 
 
 def test_a_default_duckdb_2_file_does_not_open_in_1_4_which_is_why_we_publish(

@@ -14,7 +14,7 @@ from contracts.settings import Settings
 from pipeline import backfill as bf
 from pipeline import steps
 from sources import sample
-from transforms.runner import run_models
+from transforms.build import build_models
 from warehouse.connection import warehouse
 from warehouse.loader import load_batch
 from warehouse.universe import sync_universe
@@ -110,7 +110,7 @@ def test_chunked_backfill_equals_one_load_of_the_whole_window(reference, setting
         sync_universe(con, universe)
         for name, frame in frames.items():
             load_batch(con, DATASETS[name], frame, frame.iloc[:0].assign(reason=""), run_id="x")
-        run_models(con)
+    build_models(single)
 
     assert warehouse_checksums(reference) == warehouse_checksums(single)
     assert ledger_matches_core_rows(reference)

@@ -12,16 +12,17 @@ from typer.testing import CliRunner
 from cli.main import app
 from contracts.datasets import PRICES
 from contracts.errors import ConfigError
-from transforms.runner import run_models
+from transforms.build import build_models
 from warehouse.checksums import table_checksum
 from warehouse.connection import warehouse
 from warehouse.export import export_tables, resolve_tables
 from warehouse.loader import load_batch
 
 
-@pytest.fixture
-def path(tmp_path: Path) -> Path:
-    path = tmp_path / "market.duckdb"
+@pytest.fixture(scope="module")
+def path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three prices, three runs and every model; read-only for the tests (one dbt build)."""
+    path = tmp_path_factory.mktemp("export") / "market.duckdb"
     prices = prices_frame()
     with warehouse(path) as con:
         load_batch(con, PRICES, prices, prices.iloc[:0].assign(reason=""), run_id="run-1")
@@ -33,7 +34,7 @@ def path(tmp_path: Path) -> Path:
                       ('run-1', 'daily-etl', 'sample', now(), now(), 'partial'),
                       ('run-2', 'daily-etl', 'sample', now(), null, 'running')"""
         )
-        run_models(con)
+    build_models(path)
     return path
 
 

@@ -1,6 +1,7 @@
 """Publishing the BI snapshot: complete, checkpointed, atomic, and harmless to open readers."""
 
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -13,14 +14,15 @@ from typer.testing import CliRunner
 from cli.main import app
 from contracts.errors import WarehouseError
 from contracts.settings import Settings
-from transforms.runner import run_models
+from transforms.build import build_models
 from warehouse import publish
 from warehouse.connection import warehouse
 from warehouse.publish import publish_bi, publish_snapshot
 
 
 def _add_prices(path: Path, n: int, *, start: int = 0) -> None:
-    """``n`` IWM bars (days start..start+n-1 of 2025) plus a rebuild of every model."""
+    """``n`` IWM bars (days start..start+n-1 of 2025) and a run; marts need no rebuild (without
+    fundamentals and rates they stay empty), so only ``built`` runs dbt."""
     with warehouse(path) as con:
         con.execute(
             """insert into core.prices_daily
@@ -34,7 +36,6 @@ def _add_prices(path: Path, n: int, *, start: int = 0) -> None:
                parameters) values (?, 'daily-etl', 'sample', now(), 'success', '{"a": 1}')""",
             [f"run-{start + n}"],
         )
-        run_models(con)
 
 
 def _count(path: Path, table: str) -> int:
@@ -42,10 +43,19 @@ def _count(path: Path, table: str) -> int:
         return con.sql(f"select count(*) from {table}").fetchall()[0][0]
 
 
-@pytest.fixture
-def main(tmp_path: Path) -> Path:
-    path = tmp_path / "market.duckdb"
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("built") / "market.duckdb"
     _add_prices(path, 3)
+    build_models(path)
+    return path
+
+
+@pytest.fixture
+def main(built: Path, tmp_path: Path) -> Path:
+    """A warehouse with 3 bars, a run and every model (a copy of one dbt build)."""
+    path = tmp_path / "market.duckdb"
+    shutil.copy(built, path)
     return path
 
 
@@ -64,6 +74,32 @@ def test_publish_copies_every_core_mart_and_audit_relation_with_its_rows(main, t
     assert "audit.bi_publication" in tables
     assert result.rows["core.prices_daily"] == _count(target, "core.prices_daily") == 3
     assert set(result.rows) == tables - {"audit.bi_publication"}
+
+
+def test_snapshot_keeps_table_and_column_comments(main, tmp_path):
+    target = tmp_path / "bi" / "market.duckdb"
+
+    publish_snapshot(main, target, storage_version="v1.4.0")
+
+    with duckdb.connect(str(target), read_only=True) as con:
+        table = con.sql(
+            """select comment from duckdb_tables()
+               where schema_name = 'mart' and table_name = 'pe_spread_daily'"""
+        ).fetchall()
+        view = con.sql(
+            """select comment from duckdb_tables()
+               where schema_name = 'staging' and table_name = 'stg_fund_snapshots'"""
+        ).fetchall()
+        columns = dict(
+            con.sql(
+                """select schema_name || '.' || table_name || '.' || column_name, comment
+                   from duckdb_columns() where schema_name in ('mart', 'core')"""
+            ).fetchall()
+        )
+    assert "small caps" in table[0][0]
+    assert view[0][0]  # a view's comment follows it into its materialised table
+    assert "fraction, 0.25 = 25 %" in columns["mart.pe_spread_daily.discount_pct"]
+    assert "US dollars" in columns["core.fundamentals_daily.total_assets"]
 
 
 def test_snapshot_stores_json_as_varchar_so_older_readers_need_no_extension(main, tmp_path):

@@ -2,7 +2,7 @@
 -- estimated creations/redemptions: the AUM change not explained by the NAV return since the
 -- previous snapshot (usually the previous trading day)
 with snapshots as (
-    select * from staging.stg_fund_snapshots
+    select * from {{ ref('stg_fund_snapshots') }}
 ),
 
 final as (

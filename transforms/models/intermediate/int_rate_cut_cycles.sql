@@ -1,7 +1,7 @@
 -- grain: one row per (cycle_start)
 -- an easing cycle is a run of consecutive cuts with no hike in between, however long the pauses
 with changes as (
-    select * from intermediate.int_target_changes
+    select * from {{ ref('int_target_changes') }}
 ),
 
 directions as (

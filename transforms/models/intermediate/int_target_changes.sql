@@ -2,7 +2,7 @@
 -- days on which the upper bound of the Fed funds target range changed;
 -- DFEDTARU is dated by the effective day (the day after the FOMC announcement); FRED gaps skipped
 with upper_bound as (
-    select date, value from core.rates_daily
+    select date, value from {{ source('core', 'rates_daily') }}
     where series_id = 'DFEDTARU' and value is not null
 ),
 

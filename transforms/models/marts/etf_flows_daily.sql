@@ -1,7 +1,7 @@
 -- grain: one row per (date, ticker)
 -- flow_pct_aum is relative to the previous snapshot's AUM; rolling sums count snapshots, not days
 with flows as (
-    select * from intermediate.int_etf_flows
+    select * from {{ ref('int_etf_flows') }}
 ),
 
 final as (

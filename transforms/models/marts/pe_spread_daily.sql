@@ -1,11 +1,11 @@
 -- grain: one row per (date, small_ticker, large_ticker)
 -- trailing P/E only; the z-score needs 20 of the trailing 252 snapshots, else it is null
 with pairs as (
-    select * from core.spread_pairs
+    select * from {{ source('core', 'spread_pairs') }}
 ),
 
 snapshots as (
-    select * from staging.stg_fund_snapshots
+    select * from {{ ref('stg_fund_snapshots') }}
     where trailing_pe > 0
 ),
 

@@ -1,7 +1,7 @@
 -- grain: one row per (cycle_start)
 -- Fed easing cycles found in the target range; bp are basis points of the upper bound
 with cycles as (
-    select * from intermediate.int_rate_cut_cycles
+    select * from {{ ref('int_rate_cut_cycles') }}
 ),
 
 final as (

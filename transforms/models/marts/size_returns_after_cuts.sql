@@ -2,7 +2,7 @@
 -- equal-weighted adj_close returns of the small and large baskets from the last session before
 -- a cycle's first cut to the horizon_days-th session after it; null until that session exists
 with cycles as (
-    select cycle_start from intermediate.int_rate_cut_cycles
+    select cycle_start from {{ ref('int_rate_cut_cycles') }}
 ),
 
 prices as (
@@ -12,8 +12,8 @@ prices as (
         prices.date,
         prices.adj_close,
         row_number() over (partition by prices.ticker order by prices.date) as session_number
-    from core.prices_daily as prices
-    inner join core.universe_tickers as baskets on prices.ticker = baskets.ticker
+    from {{ source('core', 'prices_daily') }} as prices
+    inner join {{ source('core', 'universe_tickers') }} as baskets on prices.ticker = baskets.ticker
     where baskets.basket in ('small', 'large') and prices.adj_close > 0
 ),
 

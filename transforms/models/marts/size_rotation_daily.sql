@@ -2,7 +2,7 @@
 -- rotation into small caps: small-basket flows minus large-basket flows, in USD and as a share
 -- of each basket's previous AUM (only funds with a flow estimate that day count)
 with flows as (
-    select * from intermediate.int_etf_flows
+    select * from {{ ref('int_etf_flows') }}
     where est_flow_usd is not null and basket in ('small', 'large')
 ),
 

@@ -1,11 +1,11 @@
 -- grain: one row per (ticker, date)
 -- fund snapshots tagged with their basket; indexes have none, unknown tickers are dropped
 with fundamentals as (
-    select * from core.fundamentals_daily
+    select * from {{ source('core', 'fundamentals_daily') }}
 ),
 
 baskets as (
-    select * from core.universe_tickers
+    select * from {{ source('core', 'universe_tickers') }}
 ),
 
 final as (

@@ -1,0 +1,51 @@
+"""One warehouse path for every model test, emptied before each: dbt's partial-parse state is
+per warehouse path (tmp_path would make every test parse the project from scratch, ~6 s)."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from transforms.build import ModelResult, build_models
+from warehouse.connection import warehouse
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture
+def models_path(models_dir: Path) -> Path:
+    """A freshly migrated, empty warehouse at the shared path."""
+    path = models_dir / "models.duckdb"
+    for stale in (path, path.with_name(path.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    with warehouse(path):
+        pass
+    return path
+
+
+@pytest.fixture
+def seed(models_path: Path) -> Callable[[str, list | None], None]:
+    """Run one insert (or executemany with rows) against the warehouse, closing it after."""
+
+    def run(sql: str, rows: list | None = None) -> None:
+        with warehouse(models_path) as con:
+            con.executemany(sql, rows) if rows is not None else con.execute(sql)
+
+    return run
+
+
+@pytest.fixture
+def build(models_path: Path) -> Callable[..., list[ModelResult]]:
+    return lambda **kwargs: build_models(models_path, **kwargs)
+
+
+@pytest.fixture
+def query(models_path: Path) -> Callable[[str], list[tuple]]:
+    def run(sql: str) -> list[tuple]:
+        with warehouse(models_path, read_only=True) as con:
+            return con.execute(sql).fetchall()
+
+    return run
