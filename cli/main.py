@@ -12,6 +12,7 @@ from cli.backfill import backfill
 from cli.common import (
     EXIT_CODES_HELP,
     WarehouseOpt,
+    err,
     exit_for,
     fail,
     opened,
@@ -24,6 +25,7 @@ from cli.common import (
 )
 from cli.docs import docs
 from cli.export import export
+from cli.migrate import migrate
 from cli.quarantine import quarantine_app
 from contracts.calendar import last_complete_day
 from contracts.errors import SmallcapError
@@ -126,8 +128,16 @@ def status(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Recent runs, and per dataset and key the last loaded date and any gaps."""
+    from pipeline.abandoned import sweep
     from warehouse.status import key_ranges, price_gaps, recent_runs
 
+    closed = sweep(get_settings(warehouse=warehouse).warehouse_to_read())
+    if closed:
+        from flows.alerts import notify_abandoned
+
+        notify_abandoned(closed)
+        for run in closed:
+            err.print(f"note: closed abandoned run {run.run_id} ({run.flow})", highlight=False)
     with opened(warehouse) as (path, con):
         runs = recent_runs(con)
         ranges = key_ranges(con)
@@ -197,6 +207,7 @@ def serve(
 
 app.command()(backfill)
 app.command()(export)
+app.command()(migrate)
 app.command()(docs)
 app.add_typer(quarantine_app, name="quarantine")
 

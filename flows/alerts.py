@@ -15,6 +15,7 @@ from prefect.states import State
 
 from contracts.settings import get_settings
 from pipeline.report import RunReport
+from warehouse.audit import OpenRun
 
 logger = logging.getLogger(__name__)
 
@@ -57,3 +58,13 @@ def on_failure(flow: Any, flow_run: FlowRun, state: State) -> None:
         f"smallcap {flow.name} {state.type.value.lower()} (flow run {flow_run.name})",
         f"Flow run {flow_run.name} ({flow_run.id}) ended {state.name}: {state.message}",
     )
+
+
+def notify_abandoned(runs: list[OpenRun]) -> None:
+    """Runs whose process was killed outright (no hook ran) are failed runs too."""
+    for run in runs:
+        notify(
+            f"smallcap {run.flow} failed ({run.run_date}): abandoned",
+            f"Run {run.run_id} ({run.flow}, started {run.started_at}) was abandoned: its process "
+            f"{run.pid} on {run.host} ended without closing it. Closed as failed.",
+        )

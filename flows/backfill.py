@@ -85,6 +85,7 @@ def backfill(
             settings=settings,
             on_chunk=logged,
             chunk_runner=chunk_task,
+            on_abandoned=alerts.notify_abandoned,
         )
     if outcome.report.status == "failed":
         raise RunFailed(outcome.report)

@@ -169,7 +169,12 @@ def _run(
     }
     flow_name = "daily-etl" if overlap_days is None else "reconcile"
     with run_lifecycle(
-        path, report, flow=flow_name, parameters=parameters, settings=settings
+        path,
+        report,
+        flow=flow_name,
+        parameters=parameters,
+        settings=settings,
+        on_abandoned=alerts.notify_abandoned,
     ) as run:
         run.stage_seconds["prepare"] = prepared
         with run.stage("extract_validate_load"):

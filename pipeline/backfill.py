@@ -26,6 +26,7 @@ from pipeline import steps
 from pipeline.lifecycle import run_lifecycle
 from pipeline.report import RunReport
 from sources import dispatch
+from warehouse.audit import OpenRun
 from warehouse.connection import warehouse
 from warehouse.loader import claim_source_kind, source_kind
 from warehouse.universe import sync_universe
@@ -135,17 +136,11 @@ def done_parts(con: duckdb.DuckDBPyConnection, bid: str) -> set[tuple[str, str]]
 
 
 def begin(path: Path, plan: BackfillPlan, *, settings: Settings) -> set[tuple[str, str]]:
-    """Claim and prepare the warehouse, close attempts of the same request that were killed
-    (their rows stay: committed chunks are resumed from), and return the parts already done."""
+    """Claim and prepare the warehouse and return the parts already done (a killed attempt's
+    committed chunks stay; the lifecycle closes its ledger row as abandoned)."""
     with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
         claim_source_kind(con, source_kind(plan.source))
         sync_universe(con, settings.universe)
-        con.execute(
-            """update audit.runs set status = 'interrupted', finished_at = now()
-               where flow = 'backfill' and status = 'running'
-                 and json_extract_string(parameters, '$.backfill_id') = ?""",
-            [plan.backfill_id],
-        )
         return done_parts(con, plan.backfill_id)
 
 
@@ -235,6 +230,7 @@ def run_backfill(
     on_start: Callable[[int], None] = lambda done: None,
     on_chunk: Callable[[ChunkResult], None] = lambda result: None,
     chunk_runner: ChunkRunner = run_chunk,
+    on_abandoned: Callable[[list[OpenRun]], None] | None = None,
 ) -> BackfillRun:
     """The whole backfill in the run lifecycle; resumes a killed attempt. The CLI calls it as
     is; the Prefect flow passes ``chunk_runner`` to make each chunk a task."""
@@ -253,7 +249,12 @@ def run_backfill(
         "warehouse": str(path),
     }
     with run_lifecycle(
-        path, report, flow="backfill", parameters=parameters, settings=settings
+        path,
+        report,
+        flow="backfill",
+        parameters=parameters,
+        settings=settings,
+        on_abandoned=on_abandoned,
     ) as run:
         on_start(sum(all((c.name, d) in done for d in c.datasets) for c in plan.chunks))
         with run.stage("chunks"):

@@ -21,8 +21,10 @@ from typing import Any
 
 from contracts.settings import Settings
 from contracts.version import code_version
+from pipeline.abandoned import abandoned
 from pipeline.report import RunReport
 from warehouse import audit
+from warehouse.audit import OpenRun
 from warehouse.connection import warehouse
 from warehouse.publish import publish_bi
 
@@ -108,12 +110,18 @@ def run_lifecycle(
     parameters: Mapping[str, Any],
     settings: Settings,
     publisher: Publisher = publish_bi,
+    on_abandoned: Callable[[list[OpenRun]], None] | None = None,
 ) -> Iterator[Run]:
     """Open the ledger row, yield the run, then close and publish it as described above.
+
+    Opening also closes runs whose process was killed outright (``pipeline.abandoned``) and
+    tells ``on_abandoned`` (the flows alert on them like on any failed run).
 
     An exception from the body closes the row as ``failed`` (naming the error) and propagates;
     the snapshot is not published, so BI tools keep the last good one."""
     with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
+        gone = abandoned(audit.open_runs(con))
+        audit.close_abandoned(con, gone)
         audit.start_run(
             con,
             run_id=report.run_id,
@@ -123,6 +131,12 @@ def run_lifecycle(
             parameters=parameters,
             code_version=code_version(),
         )
+    for lost in gone:
+        log.warning(
+            "closed abandoned run %s (%s, started %s)", lost.run_id, lost.flow, lost.started_at
+        )
+    if gone and on_abandoned is not None:
+        on_abandoned(gone)
     run = Run(path=path, report=report, flow=flow, settings=settings)
     try:
         yield run

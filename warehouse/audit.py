@@ -1,8 +1,11 @@
 """The run ledger: what every run was asked to do, what it did, and how it ended."""
 
 import json
+import os
+import socket
 from collections.abc import Iterable, Mapping
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import duckdb
@@ -19,11 +22,52 @@ def start_run(
     code_version: str | None,
 ) -> None:
     con.execute(
-        """insert or replace into audit.runs
-           (run_id, flow, source, run_date, started_at, status, parameters, code_version)
-           values (?, ?, ?, ?, now(), 'running', ?, ?)""",
-        [run_id, flow, source, run_date, json.dumps(parameters, default=str), code_version],
+        """insert or replace into audit.runs (run_id, flow, source, run_date, started_at, status,
+               parameters, code_version, host, pid)
+           values (?, ?, ?, ?, now(), 'running', ?, ?, ?, ?)""",
+        [
+            run_id,
+            flow,
+            source,
+            run_date,
+            json.dumps(parameters, default=str),
+            code_version,
+            socket.gethostname(),
+            os.getpid(),
+        ],
     )
+
+
+@dataclass(frozen=True)
+class OpenRun:
+    run_id: str
+    flow: str
+    run_date: date | None
+    started_at: datetime
+    host: str | None
+    pid: int | None
+
+
+def open_runs(con: duckdb.DuckDBPyConnection) -> list[OpenRun]:
+    """Runs whose row still says 'running', oldest first."""
+    rows = con.execute(
+        """select run_id, flow, run_date, started_at, host, pid from audit.runs
+           where status = 'running' order by started_at"""
+    ).fetchall()
+    return [OpenRun(*row) for row in rows]
+
+
+def close_abandoned(con: duckdb.DuckDBPyConnection, runs: Iterable[OpenRun]) -> None:
+    """Close runs whose process died without closing them: failed, reason 'abandoned'."""
+    for run in runs:
+        con.execute(
+            """update audit.runs set status = 'failed', finished_at = now(),
+                   message = ? where run_id = ? and status = 'running'""",
+            [
+                f"abandoned: process {run.pid} on {run.host} ended without closing the run",
+                run.run_id,
+            ],
+        )
 
 
 def finish_run(

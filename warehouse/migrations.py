@@ -3,6 +3,7 @@
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -37,6 +38,53 @@ def available_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     return found
 
 
+@dataclass(frozen=True)
+class MigrationStatus:
+    version: int
+    name: str
+    state: str  # 'applied', 'pending', or 'changed' (applied, but its file differs since)
+    applied_at: datetime | None
+
+
+def _applied(con: duckdb.DuckDBPyConnection) -> dict[int, tuple[str, datetime]]:
+    """version -> (checksum, applied_at) of the migrations recorded in this warehouse."""
+    exists = con.execute(
+        """select count(*) from information_schema.tables
+           where table_schema = 'audit' and table_name = 'schema_migrations'"""
+    ).fetchall()[0][0]
+    if not exists:
+        return {}
+    rows = con.execute("select version, checksum, applied_at from audit.schema_migrations")
+    return {version: (checksum, at) for version, checksum, at in rows.fetchall()}
+
+
+def migration_status(
+    con: duckdb.DuckDBPyConnection, directory: Path = MIGRATIONS_DIR
+) -> list[MigrationStatus]:
+    """Every migration file with its state in this warehouse (works on a read-only connection)."""
+    applied = _applied(con)
+    out = []
+    for migration in available_migrations(directory):
+        if migration.version not in applied:
+            out.append(MigrationStatus(migration.version, migration.name, "pending", None))
+            continue
+        checksum, at = applied[migration.version]
+        state = "applied" if checksum == migration.checksum else "changed"
+        out.append(MigrationStatus(migration.version, migration.name, state, at))
+    return out
+
+
+def _refuse_changed(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
+    """An applied migration must never change: the warehouse was built by the old text, so a
+    new text would silently describe a schema the file does not have."""
+    changed = [s.name for s in migration_status(con, directory) if s.state == "changed"]
+    if changed:
+        raise WarehouseError(
+            f"applied migration {', '.join(changed)} changed since it was applied to this "
+            "warehouse; restore the file and add the change as a new numbered migration"
+        )
+
+
 def applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
     con.execute("create schema if not exists audit")
     con.execute(
@@ -50,8 +98,10 @@ def applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
 def apply_migrations(
     con: duckdb.DuckDBPyConnection, *, up_to: int | None = None, directory: Path = MIGRATIONS_DIR
 ) -> list[int]:
-    """Apply each missing migration in its own transaction; returns the versions applied."""
+    """Apply each missing migration in its own transaction; returns the versions applied.
+    Refuses a warehouse where an applied migration's file has changed since."""
     done = applied_versions(con)
+    _refuse_changed(con, directory)
     applied = []
     for migration in available_migrations(directory):
         if migration.version in done or (up_to is not None and migration.version > up_to):

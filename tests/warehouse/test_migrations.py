@@ -1,16 +1,20 @@
+import json
 from datetime import date
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
+from cli.main import app
 from contracts.datasets import FUNDAMENTALS, PRICES, RATES
+from contracts.errors import WarehouseError
 from contracts.settings import get_settings
 from sources import sample
 from transforms.build import build_models
 from warehouse.checksums import table_checksums
 from warehouse.connection import warehouse
 from warehouse.loader import load_batch
-from warehouse.migrations import apply_migrations, available_migrations
+from warehouse.migrations import apply_migrations, available_migrations, migration_status
 from warehouse.universe import sync_universe
 
 
@@ -79,3 +83,51 @@ def test_loaded_old_warehouse_upgrades_with_identical_table_checksums(warehouse_
     assert before["core.prices_daily"].rows > 0 and before["quarantine.prices"].rows == 1
     assert {table: after[table] for table in before} == before
     assert sorted(v for (v,) in versions) == [m.version for m in available_migrations()]
+
+
+def _copy_migrations(tmp_path):
+    directory = tmp_path / "migrations"
+    directory.mkdir()
+    for migration in available_migrations():
+        (directory / f"{migration.name}.sql").write_text(migration.sql)
+    return directory
+
+
+def test_an_applied_migration_whose_file_changed_is_refused_by_name(warehouse_path, tmp_path):
+    directory = _copy_migrations(tmp_path)
+    con = duckdb.connect(str(warehouse_path))
+    apply_migrations(con, directory=directory)
+    edited = directory / "002_core.sql"
+    edited.write_text(edited.read_text() + "\n-- an edit after the fact\n")
+
+    with pytest.raises(WarehouseError, match="002_core changed since it was applied"):
+        apply_migrations(con, directory=directory)
+    states = {s.name: s.state for s in migration_status(con, directory)}
+    con.close()
+
+    assert states["002_core"] == "changed"
+    assert states["001_schemas"] == "applied"
+
+
+def test_status_lists_applied_and_pending_migrations(warehouse_path):
+    latest = available_migrations()[-1]
+    with duckdb.connect(str(warehouse_path)) as con:
+        apply_migrations(con, up_to=latest.version - 1)
+        states = migration_status(con)
+
+    assert [s.state for s in states] == ["applied"] * (len(states) - 1) + ["pending"]
+    assert states[-1].name == latest.name and states[-1].applied_at is None
+
+
+def test_cli_migrate_applies_then_status_shows_every_migration_applied(warehouse_path):
+    runner = CliRunner()
+    args = ["--warehouse", str(warehouse_path)]
+
+    applied = runner.invoke(app, ["migrate", *args])
+    listed = runner.invoke(app, ["migrate", "--status", "--json", *args])
+
+    assert applied.exit_code == 0, applied.output
+    assert listed.exit_code == 0, listed.output
+    states = json.loads(listed.output)
+    assert [s["name"] for s in states] == [m.name for m in available_migrations()]
+    assert {s["state"] for s in states} == {"applied"}
