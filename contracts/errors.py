@@ -19,3 +19,7 @@ class DataQualityError(SmallcapError):
 
 class WarehouseError(SmallcapError):
     """The warehouse refused an operation (mixed sources, lock held, bad query)."""
+
+
+class WarehouseLockedError(WarehouseError):
+    """Another process holds the warehouse's write lock (a run, or a BI tool on the file)."""

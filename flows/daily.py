@@ -28,6 +28,7 @@ from pipeline.lifecycle import run_lifecycle
 from pipeline.report import RunFailed, RunReport
 from sources import dispatch
 from sources.extraction import Extraction
+from sources.progress import KeyDone, listening
 
 
 @task(name="prepare", cache_policy=NO_CACHE)
@@ -47,9 +48,24 @@ def extract_task(
     if not windows:
         return Extraction(frames={})
     key = fred_api_key(settings) if group == "rates" and source != "sample" else None
-    return dispatch.extract_group(
-        group, source, windows, run_date=run_date, settings=settings, api_key=key
-    )
+    logger = get_run_logger()
+
+    def log_key(event: KeyDone) -> None:
+        outcome = "ok" if event.ok else "FAILED"
+        logger.info(
+            "%s %s: %s (%d/%d, %d failed)",
+            event.dataset,
+            event.key,
+            outcome,
+            event.done,
+            event.total,
+            event.failed,
+        )
+
+    with listening(log_key):
+        return dispatch.extract_group(
+            group, source, windows, run_date=run_date, settings=settings, api_key=key
+        )
 
 
 @task(name="refetch-corporate-actions", cache_policy=NO_CACHE)
