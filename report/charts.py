@@ -20,6 +20,11 @@ def _title(title: str, caption: list[str]) -> alt.TitleParams:
     return alt.TitleParams(text=title, subtitle=caption, anchor="start", fontSize=16)
 
 
+def _date() -> alt.X:
+    """Months with their year: a three-year axis of bare month names is ambiguous."""
+    return alt.X("date:T", title="date", axis=alt.Axis(format="%b %Y", labelOverlap=True))
+
+
 def _pct(title: str) -> alt.Axis:
     return alt.Axis(format="%", title=title)
 
@@ -32,7 +37,7 @@ def _spec(chart: alt.TopLevelMixin) -> Spec:
 
 def pe_discount(data: ChartData, title: str, caption: list[str]) -> Spec:
     """Discount per pair, its rolling mean (dashed) and 1/2-sigma bands of the z-score window."""
-    base = alt.Chart().encode(x=alt.X("date:T", title="date"))
+    base = alt.Chart().encode(x=_date())
     color = alt.Color("measure:N", title="P/E", scale=alt.Scale(scheme="category10"))
     y_band = alt.Y("band2_lo:Q", axis=_pct("discount of small vs large P/E (%)"))
     layers = alt.layer(
@@ -59,7 +64,7 @@ def pe_discount(data: ChartData, title: str, caption: list[str]) -> Spec:
 def flows(data: ChartData, title: str, caption: list[str]) -> Spec:
     """Basket flows and rotation; red triangles mark days with a low-quality estimate."""
     base = alt.Chart(data.main).encode(
-        x=alt.X("date:T", title="date"),
+        x=_date(),
         y=alt.Y("pct_aum:Q", axis=_pct("estimated flow, 20-session sum (% of basket AUM)")),
     )
     lines = base.mark_line(strokeWidth=1.4).encode(
@@ -98,7 +103,7 @@ def relative_performance(data: ChartData, title: str, caption: list[str]) -> Spe
             alt.Chart(frame)
             .mark_line(strokeWidth=1.5)
             .encode(
-                x=alt.X("date:T", title="date"),
+                x=_date(),
                 y=alt.Y(
                     "value:Q",
                     scale=alt.Scale(zero=False),
@@ -116,7 +121,7 @@ def relative_performance(data: ChartData, title: str, caption: list[str]) -> Spe
             alt.Chart(rows)
             .mark_line(strokeWidth=1.3)
             .encode(
-                x=alt.X("date:T", title="date"),
+                x=_date(),
                 y=alt.Y("value:Q", axis=_pct(f"{pair}: small minus large return (%)")),
                 color=alt.Color("horizon:N", title="horizon"),
                 tooltip=["date:T", "horizon:N", alt.Tooltip("value:Q", format=".1%")],
