@@ -18,6 +18,10 @@ LAYERS: tuple[tuple[str, str, str], ...] = (
     ("marts", "mart", "table"),
 )
 _GRAIN = re.compile(r"^-- grain: one row per \(.+\)$")
+# a model may ask to stay a view (line 2), e.g. one that reads the run ledger: a table built
+# mid-run would freeze the current run as 'running'; a view is evaluated when read (and when
+# the BI snapshot is published, after the run closed)
+_AS_VIEW = "-- materialized: view"
 _REFERENCE = re.compile(r"\b(staging|intermediate|mart)\.(\w+)")
 
 
@@ -53,7 +57,8 @@ def discover_models(directory: Path = MODELS_DIR) -> list[Model]:
             sql = path.read_text()
             if not _GRAIN.match(sql.splitlines()[0] if sql else ""):
                 raise ValueError(f"{path}: line 1 must declare the grain ('-- grain: ...')")
-            layer.append(Model(schema, path.stem, materialized, sql.strip().rstrip(";")))
+            kind = "view" if sql.splitlines()[1:2] == [_AS_VIEW] else materialized
+            layer.append(Model(schema, path.stem, kind, sql.strip().rstrip(";")))
         models += _in_dependency_order(layer)
     return models
 
