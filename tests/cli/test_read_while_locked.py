@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,20 +23,27 @@ HOLD = (
 )
 
 
-@pytest.fixture
-def locked(sample_warehouse) -> Iterator[Path]:
-    """The sample warehouse, opened read-write (the lock a run holds) by another process."""
-    path = Path(sample_warehouse.warehouse)
+@contextmanager
+def _held(path: Path) -> Iterator[None]:
+    """``path`` opened read-write (the lock a run holds) by another process, until the end."""
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         text=True,
     )  # fmt: skip
     try:
         assert holder.stdout.readline().strip() == "locked"
-        yield path
+        yield
     finally:
         holder.stdin.close()
         holder.wait(timeout=30)
+
+
+@pytest.fixture
+def locked(sample_warehouse) -> Iterator[Path]:
+    """The sample warehouse (with its BI snapshot), locked by another process."""
+    path = Path(sample_warehouse.warehouse)
+    with _held(path):
+        yield path
 
 
 def _timed(*args: str) -> tuple:
@@ -95,16 +103,8 @@ def test_wait_waits_for_the_writer_and_then_names_the_lock(locked, monkeypatch):
 
 def test_without_a_snapshot_the_lock_is_one_error_naming_wait(tmp_path):
     path = tmp_path / "w.duckdb"
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    with _held(path):
         result = runner.invoke(app, ["sql", "select 1", "--warehouse", str(path)])
-    finally:
-        holder.stdin.close()
-        holder.wait(timeout=30)
 
     assert result.exit_code == 1
     assert "has no BI snapshot yet" in result.output and "--wait" in result.output
