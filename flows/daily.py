@@ -20,6 +20,7 @@ from contracts.datasets import EXTRACTION_GROUPS
 from contracts.errors import SmallcapError
 from contracts.settings import Settings, get_settings
 from flows import alerts
+from flows.progress import log_each_key
 from flows.runners import build_task_runner
 from flows.secrets import fred_api_key
 from flows.writer import writer_slot
@@ -28,7 +29,6 @@ from pipeline.lifecycle import run_lifecycle
 from pipeline.report import RunFailed, RunReport
 from sources import dispatch
 from sources.extraction import Extraction
-from sources.progress import KeyDone, listening
 
 
 @task(name="prepare", cache_policy=NO_CACHE)
@@ -48,21 +48,7 @@ def extract_task(
     if not windows:
         return Extraction(frames={})
     key = fred_api_key(settings) if group == "rates" and source != "sample" else None
-    logger = get_run_logger()
-
-    def log_key(event: KeyDone) -> None:
-        outcome = "ok" if event.ok else "FAILED"
-        logger.info(
-            "%s %s: %s (%d/%d, %d failed)",
-            event.dataset,
-            event.key,
-            outcome,
-            event.done,
-            event.total,
-            event.failed,
-        )
-
-    with listening(log_key):
+    with log_each_key():
         return dispatch.extract_group(
             group, source, windows, run_date=run_date, settings=settings, api_key=key
         )
