@@ -5,7 +5,7 @@ from typing import Annotated
 import duckdb
 import typer
 
-from cli.common import WarehouseOpt, exit_for, fail, out, parse_date
+from cli.common import JsonOpt, WarehouseOpt, err, exit_for, fail, out, parse_date, print_json
 from contracts.errors import SmallcapError
 from contracts.settings import get_settings
 
@@ -21,6 +21,7 @@ def backfill(
         bool, typer.Option("--sample", help="Use the offline sample source.")
     ] = False,
     warehouse: WarehouseOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Load history from --start to --end in resumable chunks; after a crash, re-run it.
 
@@ -38,6 +39,7 @@ def backfill(
     settings = get_settings(warehouse=warehouse)
     path = settings.warehouse_for(source)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    console = err if as_json else out  # with --json, stdout holds only the JSON document
     loaded: dict[str, int] = {}
     try:
         plan = plan_backfill(first, last, settings=settings, tickers=names or None, source=source)
@@ -47,8 +49,8 @@ def backfill(
 
             api_key = fred_api_key(settings)
         for note in plan.notes:
-            out.print(f"note: {note}", soft_wrap=True)
-        with Progress(*columns, console=out) as progress:
+            console.print(f"note: {note}", soft_wrap=True)
+        with Progress(*columns, console=console) as progress:
             bar = progress.add_task("chunks", total=len(plan.chunks))
 
             def started(done: int) -> None:
@@ -77,6 +79,10 @@ def backfill(
         fail(str(exc))
     except duckdb.Error as exc:
         fail(f"backfill into {path} failed: {str(exc).splitlines()[0]}; re-run to resume")
+    if as_json:
+        print_json({**report.to_dict(), "backfill_id": plan.backfill_id, "loaded": loaded})
+        exit_for(report.status)
+        return
     summary = ", ".join(f"{rows} {name}" for name, rows in loaded.items()) or "nothing new"
     out.print(f"backfill done: loaded {summary}; marts rebuilt", highlight=False, soft_wrap=True)
     for note in report.notes:
@@ -84,4 +90,6 @@ def backfill(
             out.print(f"note: {note}", soft_wrap=True)
     if report.status != "success":
         out.print(f"status: {report.status}", highlight=False)
+    if report.html_report:
+        out.print(f"report: {report.html_report}", highlight=False, soft_wrap=True)
     exit_for(report.status)

@@ -1,10 +1,11 @@
 """What every `smallcap` command shares: consoles, one-line errors, dates, tables."""
 
+import json
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date
+from contextlib import ExitStack, contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -13,8 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from contracts.errors import SmallcapError
-from contracts.settings import get_settings
+from contracts.errors import SmallcapError, WarehouseLockedError
+from contracts.settings import Settings, get_settings
 
 # piped output (CI logs, `| less`) gets room for the summary tables instead of 80 columns
 out = Console(width=None if sys.stdout.isatty() else 120)
@@ -23,6 +24,15 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 WarehouseOpt = Annotated[
     Path | None, typer.Option("--warehouse", help="Warehouse file (default from settings).")
 ]
+WaitOpt = Annotated[
+    bool,
+    typer.Option(
+        "--wait",
+        help="Wait for a writer's lock (SMALLCAP_LOCK_TIMEOUT_SECONDS) instead of reading the "
+        "BI snapshot.",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
 # Prefect gives its temporary server 20 s to start; a busy 2-core machine needs more (seen: 17 s
@@ -84,6 +94,33 @@ def fail(*messages: str) -> NoReturn:
     raise typer.Exit(EXIT_FAILED)
 
 
+def usage(message: str) -> NoReturn:
+    """A bad argument (not a failed operation): one `error:` line, then exit 2 like Click's own
+    usage errors."""
+    print_error(message)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def note(message: str) -> None:
+    """One line on stderr, so stdout stays the command's output (tables, CSV, JSON)."""
+    err.print(f"note: {message}", highlight=False, soft_wrap=True)
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def to_json(doc: object) -> str:
+    """Dates as ISO strings, anything else unknown (Decimal, UUID, Path) as its text."""
+    return json.dumps(doc, default=_json_default, indent=2)
+
+
+def print_json(doc: object) -> None:
+    typer.echo(to_json(doc))
+
+
 EXIT_SUCCESS, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 EXIT_CODES_HELP = "Exit codes: 0 success, 3 partial (some keys failed or the BI snapshot was not \
 published), 1 failed, 2 usage error."
@@ -101,7 +138,7 @@ def parse_date(value: str, option: str = "--date") -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        fail(f"{option} {value!r} is not a date (YYYY-MM-DD)")
+        usage(f"{option} {value!r} is not a date (YYYY-MM-DD)")
 
 
 def print_table(title: str, columns: list[str], rows: list[tuple]) -> None:
@@ -115,16 +152,53 @@ def print_table(title: str, columns: list[str], rows: list[tuple]) -> None:
 
 @contextmanager
 def opened(
-    warehouse: Path | None, *, read_only: bool = True
+    warehouse: Path | None, *, read_only: bool = True, wait: bool = False
 ) -> Iterator[tuple[Path, duckdb.DuckDBPyConnection]]:
     """The warehouse a command works on (flag, setting, else live if present, else sample),
-    opened for the command; a refusal (missing file, lock held) becomes one error line."""
+    opened for the command; a refusal (missing file, lock held) becomes one error line.
+
+    A reader never waits on a writer: when the lock is held it reads the BI snapshot instead
+    and says so on stderr; ``wait`` (``--wait``) waits for the lock like a writer does."""
     from warehouse.connection import warehouse as connect
 
     settings = get_settings(warehouse=warehouse)
     path = settings.warehouse_to_read()
+    patient = wait or not read_only
     try:
-        with connect(path, read_only=read_only, lock_timeout=settings.lock_timeout_seconds) as con:
+        with ExitStack() as stack:
+            try:
+                con = stack.enter_context(
+                    connect(
+                        path,
+                        read_only=read_only,
+                        lock_timeout=settings.lock_timeout_seconds if patient else 0,
+                    )
+                )
+            except WarehouseLockedError:
+                if patient:
+                    raise
+                con = stack.enter_context(_snapshot_instead(path, settings))
             yield path, con
     except SmallcapError as exc:
         fail(str(exc))
+
+
+@contextmanager
+def _snapshot_instead(path: Path, settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    from warehouse.connection import warehouse as connect
+    from warehouse.publish import published_at
+
+    snapshot = settings.bi_database_for(path)
+    if not snapshot.exists():
+        raise WarehouseLockedError(
+            f"warehouse {path} is locked by a writer and has no BI snapshot yet ({snapshot}); "
+            "pass --wait to wait for the writer"
+        )
+    with connect(snapshot, read_only=True, lock_timeout=settings.lock_timeout_seconds) as con:
+        when = published_at(con)
+        stamp = f"{when:%Y-%m-%d %H:%M:%S %Z}".strip() if when else "at an unknown time"
+        note(
+            f"warehouse {path} is locked by a writer; reading its BI snapshot {snapshot} "
+            f"published {stamp} (--wait waits for the writer)"
+        )
+        yield con

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from cli.common import WarehouseOpt, fail, opened, print_table
+from cli.common import JsonOpt, WaitOpt, WarehouseOpt, fail, opened, print_table
 from contracts.errors import SmallcapError
 
 
@@ -23,19 +23,24 @@ def export(
         ),
     ] = None,
     warehouse: WarehouseOpt = None,
+    wait: WaitOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Export marts (or the named tables) with a manifest: rows, checksum, file, run id."""
     from warehouse.export import export_tables, resolve_tables
 
     requested = [name for value in tables or [] for name in value.split(",") if name.strip()]
     try:
-        with opened(warehouse) as (path, con):
+        with opened(warehouse, wait=wait) as (path, con):
             names = resolve_tables(con, requested)
             manifest = export_tables(con, to, fmt=fmt, tables=names, warehouse_path=path.resolve())
     except SmallcapError as exc:
         fail(str(exc))
     except OSError as exc:
         fail(f"cannot write to {to}: {exc}")
+    if as_json:
+        typer.echo(manifest.to_json())
+        return
     print_table(
         f"exported {len(manifest.tables)} tables to {to} ({fmt}), run {manifest.run_id}",
         ["table", "rows", "checksum", "file"],

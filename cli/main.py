@@ -1,8 +1,8 @@
 """`smallcap`: run the pipeline, inspect and query the warehouse; errors are one clear line."""
 
-import json
 import sys
-from datetime import date, datetime
+from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import duckdb
@@ -11,6 +11,8 @@ import typer
 from cli.backfill import backfill
 from cli.common import (
     EXIT_CODES_HELP,
+    JsonOpt,
+    WaitOpt,
     WarehouseOpt,
     err,
     exit_for,
@@ -20,26 +22,51 @@ from cli.common import (
     parse_date,
     prefect_reachable,
     print_error,
+    print_json,
     print_table,
     quiet_prefect,
 )
+from cli.config import config
 from cli.docs import docs
 from cli.export import export
+from cli.formats import Format, default_format, render
 from cli.migrate import migrate
+from cli.progress import extraction_progress
 from cli.quarantine import quarantine_app
+from cli.report import report
 from contracts.calendar import last_complete_day
 from contracts.errors import SmallcapError
 from contracts.settings import get_settings
 from contracts.universe import load_universe
-from pipeline.report import RunFailed
+from contracts.version import code_version
+from pipeline.report import RunFailed, RunReport
 
 app = typer.Typer(
     no_args_is_help=True,
     help=f"smallcap-etl: small vs large caps, Yahoo and FRED to DuckDB marts. {EXIT_CODES_HELP}",
-    add_completion=False,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"smallcap-etl {version('smallcap-etl')} (git {code_version() or 'unknown'})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    _: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Package version and git revision."
+        ),
+    ] = False,
+) -> None:
+    """smallcap-etl: small vs large caps, Yahoo and FRED to DuckDB marts."""
 
 
 @app.command()
@@ -49,8 +76,10 @@ def run(
     ] = False,
     run_date: Annotated[str | None, typer.Option("--date", help="Run date YYYY-MM-DD.")] = None,
     warehouse: WarehouseOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Run the daily flow once (extract, validate, load, transform) and print a summary."""
+    """Run the daily flow once (extract, validate, load, transform, publish, report) and print
+    a summary ending with the HTML report's path."""
     day = parse_date(run_date) if run_date else None
     try:
         load_universe(get_settings(warehouse=warehouse).universe_path)  # before Prefect starts
@@ -64,20 +93,23 @@ def run(
 
     source = "sample" if sample else "live"
     try:
-        with prefect_reachable():
+        with prefect_reachable(), extraction_progress(err if as_json else out):
             report = daily_etl(
                 run_date=day, source=source, warehouse=str(warehouse) if warehouse else None
             )
     except RunFailed as exc:
-        _print_report(exc.report)
+        _print_report(exc.report, as_json)
         fail(*exc.report.errors)
     except SmallcapError as exc:
         fail(str(exc))
-    _print_report(report)
+    _print_report(report, as_json)
     exit_for(report.status)
 
 
-def _print_report(report) -> None:
+def _print_report(report: RunReport, as_json: bool = False) -> None:
+    if as_json:
+        print_json(report.to_dict())
+        return
     rows = [
         (
             d.dataset,
@@ -106,12 +138,8 @@ def _print_report(report) -> None:
         )
     for note in report.notes:
         out.print(f"note: {note}")
-
-
-def _json_default(value: object) -> str:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return str(value)
+    if report.html_report:
+        out.print(f"report: {report.html_report}", highlight=False, soft_wrap=True)
 
 
 def _gaps(days: list[date], shown: int = 5) -> str:
@@ -124,8 +152,9 @@ def _gaps(days: list[date], shown: int = 5) -> str:
 
 @app.command()
 def status(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOpt = False,
     warehouse: WarehouseOpt = None,
+    wait: WaitOpt = False,
 ) -> None:
     """Recent runs, and per dataset and key the last loaded date and any gaps."""
     from pipeline.abandoned import sweep
@@ -138,7 +167,7 @@ def status(
         notify_abandoned(closed)
         for run in closed:
             err.print(f"note: closed abandoned run {run.run_id} ({run.flow})", highlight=False)
-    with opened(warehouse) as (path, con):
+    with opened(warehouse, wait=wait) as (path, con):
         runs = recent_runs(con)
         ranges = key_ranges(con)
         gaps = price_gaps(con, last_complete_day())
@@ -152,7 +181,7 @@ def status(
         "datasets": ranges,
     }
     if as_json:
-        typer.echo(json.dumps(doc, default=_json_default, indent=2))
+        print_json(doc)
         return
     print_table(
         f"recent runs in {path}",
@@ -173,17 +202,39 @@ def status(
 @app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="A read-only SQL query.")],
+    fmt: Annotated[
+        Format | None,
+        typer.Option(
+            "--format",
+            help="table, csv, json or markdown (default: table on a terminal, else csv).",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Write the result to FILE, not stdout.")
+    ] = None,
     warehouse: WarehouseOpt = None,
+    wait: WaitOpt = False,
 ) -> None:
     """Run a read-only query against the warehouse and print the result."""
     try:
-        with opened(warehouse) as (_, con):
+        with opened(warehouse, wait=wait) as (_, con):
             cur = con.execute(query)
             columns = [d[0] for d in cur.description or []]
             rows = cur.fetchall()
     except duckdb.Error as exc:
         fail(f"query failed: {str(exc).splitlines()[0]}")
-    print_table("", columns, rows)
+    chosen = fmt or (Format.csv if output else default_format())
+    if chosen is Format.table and output is None:
+        print_table("", columns, rows)
+        return
+    text = render(chosen, columns, rows, width=out.width)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc}")
 
 
 @app.command()
@@ -209,6 +260,8 @@ app.command()(backfill)
 app.command()(export)
 app.command()(migrate)
 app.command()(docs)
+app.command()(report)
+app.command()(config)
 app.add_typer(quarantine_app, name="quarantine")
 
 

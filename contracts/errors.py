@@ -23,3 +23,7 @@ class WarehouseError(SmallcapError):
 
 class TransformError(SmallcapError):
     """A SQL model or an error-severity data test failed while building the marts."""
+
+
+class WarehouseLockedError(WarehouseError):
+    """Another process holds the warehouse's write lock (a run, or a BI tool on the file)."""

@@ -5,20 +5,27 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    SettingsConfigDict,
+)
 
 from contracts.errors import ConfigError
 from contracts.universe import Universe, load_universe
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_UNIVERSE = Path(__file__).with_name("universe.toml")
+# the project's .env, whatever the current directory of the command that reads the settings
+ENV_FILE = PROJECT_ROOT / ".env"
 
 SourceName = Literal["live", "sample"]
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="SMALLCAP_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="SMALLCAP_", env_file=ENV_FILE, extra="ignore", frozen=True
     )
 
     warehouse: Path | None = Field(
@@ -84,6 +91,10 @@ class Settings(BaseSettings):
         """The read-only snapshot BI tools connect to, published after each successful run."""
         return path.parent / "bi" / f"{path.stem}.duckdb"
 
+    def report_for(self, path: Path) -> Path:
+        """The HTML report written after each published run, beside the BI snapshot's folder."""
+        return path.parent / "reports" / f"{path.stem}.html"
+
     def data_docs_for(self, path: Path) -> Path | None:
         """One Data Docs site per warehouse file, so sample runs never mix with live ones."""
         return None if self.data_docs_dir is None else self.data_docs_dir / path.stem
@@ -109,3 +120,32 @@ def get_settings(**overrides: object) -> Settings:
 def _variable(field: str) -> str:
     """The environment variable behind a settings field (aliases are already upper case)."""
     return field if field.isupper() else f"SMALLCAP_{field.upper()}"
+
+
+def variable_of(field: str) -> str:
+    """The environment variable that sets ``field`` (its alias, else SMALLCAP_<FIELD>)."""
+    alias = Settings.model_fields[field].validation_alias
+    return str(alias.choices[0]) if isinstance(alias, AliasChoices) else _variable(field)
+
+
+def setting_origins(**overrides: object) -> dict[str, str]:
+    """Where each setting's effective value comes from, in pydantic-settings' precedence:
+    ``flag`` (an override), ``environment``, ``.env`` (the project's), else ``default``."""
+    by_key = {variable_of(f): f for f in Settings.model_fields}
+
+    def fields(found: dict[str, object]) -> set[str]:
+        return {by_key.get(key, key) for key in found}
+
+    environment = fields(EnvSettingsSource(Settings)())
+    dotenv = fields(DotEnvSettingsSource(Settings, env_file=Settings.model_config["env_file"])())
+    flags = {k for k, v in overrides.items() if v is not None}
+    return {
+        field: "flag"
+        if field in flags
+        else "environment"
+        if field in environment
+        else ".env"
+        if field in dotenv
+        else "default"
+        for field in Settings.model_fields
+    }

@@ -11,12 +11,14 @@ from datetime import date
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.sync import concurrency
 from prefect.runtime import flow_run
 
 from contracts.settings import Settings, get_settings
 from flows import alerts
+from flows.progress import log_each_key
 from flows.secrets import fred_api_key
 from flows.writer import writer_slot
 from pipeline import backfill as bf
@@ -36,7 +38,10 @@ def chunk_task(
 ) -> bf.ChunkResult:
     """The key is read here, inside the task, so it is never a task input Prefect records."""
     key = fred_api_key(settings) if chunk.group == "rates" and plan.source != "sample" else None
-    return bf.run_chunk(path, plan, chunk, run_id=run_id, done=done, settings=settings, api_key=key)
+    with log_each_key():
+        return bf.run_chunk(
+            path, plan, chunk, run_id=run_id, done=done, settings=settings, api_key=key
+        )
 
 
 @flow(
@@ -87,6 +92,11 @@ def backfill(
             chunk_runner=chunk_task,
             on_abandoned=alerts.notify_abandoned,
         )
+    create_markdown_artifact(
+        key="smallcap-backfill",
+        markdown=outcome.report.to_markdown(),
+        description="smallcap backfill run",
+    )
     if outcome.report.status == "failed":
         raise RunFailed(outcome.report)
     return outcome

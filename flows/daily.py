@@ -20,6 +20,7 @@ from contracts.datasets import EXTRACTION_GROUPS
 from contracts.errors import SmallcapError
 from contracts.settings import Settings, get_settings
 from flows import alerts
+from flows.progress import log_each_key
 from flows.runners import build_task_runner
 from flows.secrets import fred_api_key
 from flows.writer import writer_slot
@@ -47,9 +48,10 @@ def extract_task(
     if not windows:
         return Extraction(frames={})
     key = fred_api_key(settings) if group == "rates" and source != "sample" else None
-    return dispatch.extract_group(
-        group, source, windows, run_date=run_date, settings=settings, api_key=key
-    )
+    with log_each_key():
+        return dispatch.extract_group(
+            group, source, windows, run_date=run_date, settings=settings, api_key=key
+        )
 
 
 @task(name="refetch-corporate-actions", cache_policy=NO_CACHE)

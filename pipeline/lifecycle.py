@@ -8,7 +8,9 @@ backfill whose BI publish failed said `success`). Here it is written once:
 3. close the row exactly once: ``failed`` with the error when our code raised, else the report's
    status (``success``, or ``partial`` when keys failed), with its per-dataset counts;
 4. after a run that did not fail, publish the BI snapshot; a publish that fails leaves the data
-   loaded and the previous snapshot in place, and turns the run into ``partial`` with the reason.
+   loaded and the previous snapshot in place, and turns the run into ``partial`` with the reason;
+5. after a publish, write the HTML report from the new snapshot next to it; a report that cannot
+   be written is a note (and a warning), never a failed run: the data and snapshot are fine.
 """
 
 import logging
@@ -31,6 +33,21 @@ from warehouse.publish import publish_bi
 log = logging.getLogger(__name__)
 
 Publisher = Callable[[Path, Settings], Any]
+Reporter = Callable[[Path, Settings], Path]
+
+
+def write_html_report(path: Path, settings: Settings) -> Path:
+    """The report of ``path``'s freshly published snapshot, at ``settings.report_for(path)``."""
+    from report import write_report  # charting imports cost ~1 s; only runs that publish pay
+
+    snapshot = settings.bi_database_for(path)
+    result = write_report(
+        snapshot,
+        settings.report_for(path),
+        name=path.stem,
+        lock_timeout=settings.lock_timeout_seconds,
+    )
+    return result.path
 
 
 @dataclass
@@ -78,7 +95,20 @@ def _close(run: Run, *, status: str, message: str | None) -> None:
         )
 
 
-def _publish(run: Run, publisher: Publisher) -> None:
+def _restate(run: Run) -> None:
+    """Rewrite the closed ledger row after a post-close step changed the status or notes."""
+    report = run.report
+    with warehouse(run.path, lock_timeout=run.settings.lock_timeout_seconds) as con:
+        audit.finish_run(
+            con,
+            run_id=report.run_id,
+            status=report.status,
+            message=report.summary(),
+            stage_seconds=run.stage_seconds,
+        )
+
+
+def _publish(run: Run, publisher: Publisher) -> bool:
     """Publish, or record why not: the data stays loaded and readers keep the last snapshot."""
     report = run.report
     try:
@@ -88,17 +118,25 @@ def _publish(run: Run, publisher: Publisher) -> None:
         report.publish_error = f"{type(exc).__name__}: {exc}"
         report.notes.append(f"BI snapshot not published: {report.publish_error}")
         log.warning("BI snapshot of %s not published: %s", run.path, report.publish_error)
-        with warehouse(run.path, lock_timeout=run.settings.lock_timeout_seconds) as con:
-            audit.finish_run(
-                con,
-                run_id=report.run_id,
-                status=report.status,
-                message=report.summary(),
-                stage_seconds=run.stage_seconds,
-            )
-        return
+        _restate(run)
+        return False
     if result is not None:
         log.info("published BI snapshot %s in %.2fs", result.path, result.seconds)
+    return True
+
+
+def _write_report(run: Run, reporter: Reporter) -> None:
+    """Write the HTML report, or note why not (the run's status does not change)."""
+    report = run.report
+    try:
+        with run.stage("report"):
+            report.html_report = str(reporter(run.path, run.settings))
+    except Exception as exc:
+        report.notes.append(f"HTML report not written: {type(exc).__name__}: {exc}")
+        log.warning("HTML report of %s not written: %s: %s", run.path, type(exc).__name__, exc)
+        _restate(run)
+        return
+    log.info("wrote the HTML report %s", report.html_report)
 
 
 @contextmanager
@@ -111,6 +149,7 @@ def run_lifecycle(
     settings: Settings,
     publisher: Publisher = publish_bi,
     on_abandoned: Callable[[list[OpenRun]], None] | None = None,
+    reporter: Reporter = write_html_report,
 ) -> Iterator[Run]:
     """Open the ledger row, yield the run, then close and publish it as described above.
 
@@ -149,5 +188,5 @@ def run_lifecycle(
             log.exception("could not close the ledger row of failed run %s", report.run_id)
         raise
     _close(run, status=report.status, message=report.summary())
-    if report.status != "failed" and run.publish:
-        _publish(run, publisher)
+    if report.status != "failed" and run.publish and _publish(run, publisher):
+        _write_report(run, reporter)

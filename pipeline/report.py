@@ -1,6 +1,6 @@
 """What a run did, in one object: the CLI prints it, the flow publishes it, the ledger stores it."""
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ class RunReport:
     # GX's ExpectationSuiteValidationResult of each validated batch, for the Data Docs step
     validation_results: list[Any] = field(default_factory=list, repr=False, compare=False)
     data_docs: str | None = None  # index.html of the Data Docs site holding this run
+    html_report: str | None = None  # the HTML report written from this run's BI snapshot
 
     def dataset(self, name: str) -> DatasetReport:
         return self.datasets.setdefault(name, DatasetReport(name))
@@ -75,6 +76,26 @@ class RunReport:
             return "partial"
         return "success"
 
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain data for ``--json`` (GX validation objects left out)."""
+        return {
+            "run_id": self.run_id,
+            "source": self.source,
+            "run_date": self.run_date.isoformat(),
+            "warehouse": self.warehouse,
+            "status": self.status,
+            "datasets": {name: asdict(entry) for name, entry in self.datasets.items()},
+            "latest_discounts": [
+                {"pair": f"{s}/{lg}", "date": str(d), "discount": disc, "zscore_252d": z}
+                for s, lg, d, disc, z in self.latest_discounts
+            ],
+            "notes": list(self.notes),
+            "errors": self.errors,
+            "publish_error": self.publish_error,
+            "data_docs": self.data_docs,
+            "html_report": self.html_report,
+        }
+
     def to_markdown(self) -> str:
         lines = [
             f"# smallcap run {self.run_date} ({self.source}): {self.status}",
@@ -82,6 +103,8 @@ class RunReport:
             f"Warehouse: `{self.warehouse}`; run id `{self.run_id}`",
             "",
         ]
+        if self.html_report:
+            lines += [f"Report: {Path(self.html_report).absolute().as_uri()}", ""]
         if self.data_docs:
             lines += [f"Data Docs: {Path(self.data_docs).absolute().as_uri()}", ""]
         lines += [

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from contracts.errors import SourceError
+from sources.progress import KeyDone, key_done
 from sources.retry import UnreachableError
 
 # Give up on a source when this many keys in a row, before any success, could not reach it.
@@ -50,11 +51,12 @@ def isolate(
     parts: dict[str, list[pd.DataFrame]] = {}
     failures: list[KeyFailure] = []
     unreachable_streak, succeeded = 0, False
-    for key in keys:
+    for done, key in enumerate(keys, start=1):
         try:
             frames = fetch_one(key)
         except Exception as exc:  # isolation is the point; the class is recorded
             failures.append(KeyFailure(dataset, key, type(exc).__name__, scrub(str(exc))[:500]))
+            key_done(KeyDone(dataset, key, False, done, len(keys), len(failures)))
             unreachable_streak = unreachable_streak + 1 if isinstance(exc, UnreachableError) else 0
             if not succeeded and unreachable_streak >= min(UNREACHABLE_AFTER, len(keys)):
                 raise SourceError(
@@ -65,6 +67,7 @@ def isolate(
                 ) from None
             continue
         succeeded = True
+        key_done(KeyDone(dataset, key, True, done, len(keys), len(failures)))
         for name, frame in frames.items():
             parts.setdefault(name, []).append(frame)
     if failures and len(failures) / len(keys) >= max_failure_ratio:

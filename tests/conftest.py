@@ -2,6 +2,7 @@
 and the network-edge fakes (Yahoo via ``responses``, FRED on loopback) from tests/fakes.py."""
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -11,6 +12,9 @@ from fakes import FredStub, YahooMock, fred_stub, free_port, yahoo_mock
 from helpers import SMALL_UNIVERSE, price_bar
 
 from contracts.datasets import PRICES
+from contracts.settings import DEFAULT_UNIVERSE, get_settings
+from pipeline.backfill import plan_backfill, run_backfill
+from pipeline.report import RunReport
 from sources.yahoo_client import configure_yfinance
 from warehouse.connection import warehouse
 from warehouse.loader import load_batch
@@ -58,6 +62,16 @@ def quarantined_warehouse(tmp_path: Path) -> Path:
     with warehouse(path) as con:
         load_batch(con, PRICES, good, rejected, run_id="run-1")
     return path
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> RunReport:
+    """The default universe's sample data for 2024-01-02..2026-06-30 (two easing cycles and the
+    year after the first), loaded by a real backfill run: marts, BI snapshot and HTML report."""
+    path = tmp_path_factory.mktemp("sample-warehouse") / "sample.duckdb"
+    settings = get_settings(warehouse=path, universe_path=DEFAULT_UNIVERSE)
+    plan = plan_backfill(date(2024, 1, 2), date(2026, 6, 30), settings=settings, source="sample")
+    return run_backfill(path, plan, run_id="sample-backfill", settings=settings).report
 
 
 @pytest.fixture(scope="session")

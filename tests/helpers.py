@@ -94,3 +94,14 @@ def quarantine_ids(path: Path) -> dict[str, int]:
     with duckdb.connect(str(path), read_only=True) as con:
         rows = con.sql("select cast(date as varchar), quarantine_id from quarantine.prices")
         return dict(rows.fetchall())
+
+
+def build_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """dbt-build the marts of the file ``con`` is open on (dbt shares this process's database
+    instance, so the test's connection stays usable and sees the result)."""
+    from transforms.build import build_models
+
+    path = con.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchall()[0][0]
+    build_models(Path(path))

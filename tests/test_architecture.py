@@ -5,8 +5,9 @@
     expectations   validate (GX suites)                                -> contracts
     warehouse      store (DuckDB: migrations, loader, ledger, publish) -> contracts
     transforms     model (the dbt project)                             -> contracts
+    report         the HTML report of the marts (Altair, one file)     -> warehouse, contracts
     pipeline       the application: steps, run lifecycle, backfill, quarantine release, report
-                                                                        -> the five above
+                                                                        -> the six above
     flows          Prefect orchestration only                          -> pipeline and below
     cli            `smallcap`, the top: nothing imports it             -> everything
 
@@ -24,9 +25,10 @@ LAYERS = ("sources", "expectations", "warehouse", "transforms")
 MAY_IMPORT: dict[str, set[str]] = {
     "contracts": {"contracts"},
     **{layer: {layer, "contracts"} for layer in LAYERS},
-    "pipeline": {"pipeline", "contracts", *LAYERS},
-    "flows": {"flows", "pipeline", "contracts", *LAYERS},
-    "cli": {"cli", "flows", "pipeline", "contracts", *LAYERS},
+    "report": {"report", "warehouse", "contracts"},
+    "pipeline": {"pipeline", "report", "contracts", *LAYERS},
+    "flows": {"flows", "pipeline", "report", "contracts", *LAYERS},
+    "cli": {"cli", "flows", "pipeline", "report", "contracts", *LAYERS},
 }
 OURS = set(MAY_IMPORT)
 

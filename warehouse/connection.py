@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from contracts.errors import WarehouseError
+from contracts.errors import WarehouseError, WarehouseLockedError
 from warehouse.migrations import apply_migrations
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def open_warehouse(
                 raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise WarehouseError(
+                raise WarehouseLockedError(
                     f"warehouse {path} is locked by another process (a BI tool or another run) "
                     f"after waiting {lock_timeout:.0f}s ({_holder(exc)}); close it or point BI "
                     "tools at the published bi_database (see `smallcap status --json`), or raise "

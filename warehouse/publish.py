@@ -19,6 +19,7 @@ import os
 import re
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -148,6 +149,18 @@ def _record_publication(con: duckdb.DuckDBPyConnection, storage_version: str) ->
             select now() as published_at, ?::varchar as storage_version""",
         [storage_version],
     )
+
+
+def published_at(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """When the snapshot open on ``con`` was published (None for a warehouse, not a snapshot)."""
+    found = con.execute(
+        """select count(*) from duckdb_tables()
+           where database_name = current_database()
+             and schema_name = 'audit' and table_name = 'bi_publication'"""
+    ).fetchall()[0][0]
+    if not found:
+        return None
+    return con.execute("select max(published_at) from audit.bi_publication").fetchall()[0][0]
 
 
 def _relations(con: duckdb.DuckDBPyConnection, db: str) -> list[tuple[str, str]]:

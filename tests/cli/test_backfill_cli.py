@@ -27,16 +27,21 @@ def test_backfill_twice_loads_once_then_resumes_with_every_chunk_done(tmp_path, 
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "message", "code"),
     [
-        (("--start", "2025-02-30", "--end", "2025-03-01"), "--start '2025-02-30' is not a date"),
-        (("--start", "2025-03-01", "--end", "2025-01-01"), "start 2025-03-01 is after end"),
-        (("--start", "2025-01-01", "--end", "2025-03-01", "--tickers", "I W M"), "invalid tickers"),
+        # a value that does not parse is a usage error (2), like Click's own
+        (("--start", "2025-02-30", "--end", "2025-03-01"), "--start '2025-02-30' is not a date", 2),
+        (("--start", "2025-03-01", "--end", "2025-01-01"), "start 2025-03-01 is after end", 1),
+        (
+            ("--start", "2025-01-01", "--end", "2025-03-01", "--tickers", "I W M"),
+            "invalid tickers",
+            1,
+        ),
     ],
 )
-def test_bad_backfill_arguments_fail_with_one_line(tmp_path, args, message):
+def test_bad_backfill_arguments_fail_with_one_line(tmp_path, args, message, code):
     result = _backfill(*args, "--sample", "--warehouse", str(tmp_path / "x.duckdb"))
 
-    assert result.exit_code == 1
+    assert result.exit_code == code
     assert message in result.output
     assert len(result.output.strip().splitlines()) == 1

@@ -30,10 +30,10 @@ def _seed(path) -> None:
         load_batch(con, RATES, rates, rates.iloc[:0].assign(reason=""), run_id="r1")
 
 
-def test_bad_date_is_one_line_and_exit_1():
+def test_bad_date_is_one_line_and_usage_exit_2():
     result = runner.invoke(app, ["run", "--sample", "--date", "2026-13-01"])
 
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "is not a date" in result.output
     assert "Traceback" not in result.output
 

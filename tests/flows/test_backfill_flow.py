@@ -35,6 +35,9 @@ def test_backfill_flow_loads_chunks_logs_progress_and_resumes(tmp_path, caplog):
     assert not any(r.skipped for r in first) and all(r.skipped for r in second)
     assert "chunk 1/6 2025/prices/IWM+SPY:" in caplog.text
     assert "chunk 6/6" in caplog.text and "already done" in caplog.text
+    assert "prices SPY: ok (2/2, 0 failed)" in caplog.text  # one line per key
+    assert "wrote the HTML report" in caplog.text
+    assert (tmp_path / "reports" / "sample.html").is_file()
     with duckdb.connect(str(path), read_only=True) as con:
         runs = con.execute("select flow, status from audit.runs").fetchall()
         pe = con.execute("select count(*) from mart.pe_spread_daily").fetchall()[0][0]

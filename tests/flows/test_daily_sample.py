@@ -52,6 +52,30 @@ def test_first_run_loads_every_dataset_and_builds_the_marts(twice, data_docs_dir
     assert first.data_docs == str(index) and index.is_file()
 
 
+def test_each_run_writes_the_html_report_and_its_artifact_links_it(twice):
+    path, first, second, _ = twice
+    page = path.parent / "reports" / "sample.html"
+
+    assert first.html_report == second.html_report == str(page)
+    assert f"Report: {page.as_uri()}" in second.to_markdown()
+    assert "P/E discount of small vs large caps" in page.read_text()
+
+
+def test_the_snapshot_shows_the_finished_run_in_data_freshness(twice):
+    path, _, second, _ = twice
+    snapshot = path.parent / "bi" / "sample.duckdb"
+
+    rows = _read(
+        snapshot,
+        "select distinct last_run_id, last_run_status, sessions_behind "
+        "from mart.data_freshness where dataset = 'prices'",
+    )
+
+    assert rows.to_dict("records") == [
+        {"last_run_id": second.run_id, "last_run_status": "success", "sessions_behind": 0}
+    ]
+
+
 def test_second_run_same_day_changes_no_row_and_adds_one_ledger_row(twice):
     path, first, second, marts_after_first = twice
 

@@ -132,3 +132,44 @@ def test_a_failed_publish_turns_the_run_partial_with_the_reason_and_keeps_the_ol
 
 def test_publish_uses_the_warehouse_settings_by_default():
     assert run_lifecycle.__wrapped__.__kwdefaults__["publisher"] is publish_bi
+
+
+def test_a_published_run_writes_the_html_report_next_to_the_snapshot(tmp_path, settings):
+    path = tmp_path / "w.duckdb"
+    report = _report(path)
+    with run_lifecycle(path, report, flow="backfill", parameters={}, settings=settings):
+        pass
+
+    assert report.html_report == str(tmp_path / "reports" / "w.html")
+    page = (tmp_path / "reports" / "w.html").read_text()
+    assert "BI snapshot published" in page and "no data: mart.pe_spread_daily is empty" in page
+    assert f"Report: {(tmp_path / 'reports' / 'w.html').as_uri()}" in report.to_markdown()
+
+
+def test_a_report_that_cannot_be_written_is_a_note_and_the_run_still_succeeds(tmp_path, settings):
+    path = tmp_path / "w.duckdb"
+    (tmp_path / "reports").write_text("a file where the reports folder should be")
+    report = _report(path)
+    with run_lifecycle(path, report, flow="backfill", parameters={}, settings=settings):
+        pass
+
+    status, message = _ledger(path)[0][2:4]
+    assert (status, report.status, report.html_report) == ("success", "success", None)
+    assert message.startswith("HTML report not written: ")
+    assert report.notes == [message]
+
+
+def test_a_failed_publish_writes_no_report(tmp_path, settings):
+    path, reported = tmp_path / "w.duckdb", []
+    broken = get_settings(warehouse=path, bi_storage_version="v99.0.0")
+    with run_lifecycle(
+        path,
+        _report(path),
+        flow="backfill",
+        parameters={},
+        settings=broken,
+        reporter=lambda p, s: reported.append(p),
+    ):
+        pass
+
+    assert reported == []
