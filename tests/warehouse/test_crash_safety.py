@@ -179,7 +179,7 @@ def test_backfill_killed_twelve_times_ends_equal_to_a_clean_run(reference, zygot
         capture_output=True,
         text=True,
         env=env,
-        timeout=120,
+        timeout=300,  # includes a dbt build (a full parse when the kills left no target)
     )
 
     print(f"\n{kills} kills after {[round(d, 2) for d in delays]}s; parts done: {progress}")
