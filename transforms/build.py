@@ -108,12 +108,31 @@ def _prepare(path: Path, work_dir: Path | None) -> Path:
     return work
 
 
-def _invoke(path: Path, args: list[str], work_dir: Path | None) -> list:
+# Parsed projects of this process, by the database name dbt-duckdb derives from the warehouse
+# file's stem (the only warehouse-specific thing in a manifest): partial parsing is keyed on
+# the profile's path, so every new warehouse file would otherwise parse the project anew.
+_MANIFESTS: dict[str, object] = {}
+
+
+def _runner(path: Path, common: list[str], *, reuse_parse: bool):
+    """A dbtRunner, for a build holding this database name's parsed project (parsed on first
+    use)."""
     from dbt.cli.main import dbtRunner  # heavy: imported only when a build runs
 
+    if not reuse_parse:
+        return dbtRunner()
+    manifest = _MANIFESTS.get(path.stem)
+    if manifest is None:
+        parsed = dbtRunner().invoke(["parse", *common])
+        if parsed.exception is not None or parsed.result is None:
+            return dbtRunner()  # the build reports what is wrong with the project
+        manifest = _MANIFESTS[path.stem] = parsed.result
+    return dbtRunner(manifest=manifest)
+
+
+def _invoke(path: Path, args: list[str], work_dir: Path | None) -> list:
     work = _prepare(path, work_dir)
-    command = [
-        *args,
+    common = [
         "--project-dir",
         str(PROJECT_DIR),
         "--profiles-dir",
@@ -131,7 +150,8 @@ def _invoke(path: Path, args: list[str], work_dir: Path | None) -> list:
         "debug",
     ]
     try:
-        outcome = dbtRunner().invoke(command)
+        runner = _runner(path, common, reuse_parse=args[0] == "build")
+        outcome = runner.invoke([*args, *common])
     except Exception as exc:  # dbtRunner raises on bad arguments
         raise TransformError(f"dbt {args[0]} could not start: {_first_line(str(exc))}") from exc
     finally:
