@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     yahoo_timeout_seconds: float = 10.0
     source_retry_attempts: int = 4
     source_retry_wait_seconds: float = 2.0
+    source_retry_max_wait_seconds: float = Field(
+        default=60.0, description="Longest single retry wait; a longer Retry-After fails the key."
+    )
     yahoo_requests_per_minute: float = 30.0
     yahoo_cache_dir: Path = PROJECT_ROOT / "warehouse" / "cache" / "yfinance"
     max_failure_ratio: float = 0.5

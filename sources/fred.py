@@ -37,6 +37,7 @@ from sources.retry import (
     RetryPolicy,
     TransientSourceError,
     UnreachableError,
+    parse_retry_after,
     shared_limiter,
     with_retries,
 )
@@ -45,6 +46,8 @@ SOURCE = "fred"
 DEFAULT_BASE_URL = "https://api.stlouisfed.org/fred"
 KEY_HELP = "https://fred.stlouisfed.org/docs/api/api_key.html"
 SERIES_META_COLUMNS = ("series_id", "title", "units", "frequency", "last_updated", "source")
+# the root elements of FRED's XML answers fredapi reads (observations, series info)
+_DATA_ROOTS = frozenset({"observations", "seriess"})
 
 ApiKey = str | SecretStr
 T = TypeVar("T")
@@ -92,9 +95,9 @@ class _TimedFred(Fred):
             with urlopen(
                 url + "&api_key=" + self._secret.get_secret_value(), timeout=self._timeout
             ) as response:
-                return ET.fromstring(response.read())
+                return _data_root(response.read())
         except HTTPError as exc:
-            error = _http_error(exc.code, exc.read())
+            error = _http_error(exc.code, exc.read(), exc.headers.get("Retry-After"))
         except ET.ParseError as exc:
             error = TransientSourceError(f"malformed XML from FRED ({exc})")
         except (TimeoutError, URLError, http.client.HTTPException, ConnectionError) as exc:
@@ -107,14 +110,31 @@ class _TimedFred(Fred):
         raise error
 
 
-def _http_error(status: int, body: bytes) -> SourceError:
+def _data_root(body: bytes) -> ET.Element:
+    """The parsed answer, if it is data. FRED can send its ``<error code=.. message=..>`` with
+    status 200, and a proxy an HTML page: fredapi would read either as a series with no rows."""
+    root = ET.fromstring(body)
+    if root.tag == "error":
+        code = root.get("code", "")
+        raise _http_error(int(code) if code.isdigit() else 400, body, None)
+    if root.tag not in _DATA_ROOTS:
+        raise TransientSourceError(
+            f"FRED answered with <{root.tag}> instead of data (an error page from a proxy or "
+            "maintenance?)"
+        )
+    return root
+
+
+def _http_error(status: int, body: bytes, retry_after: str | None) -> SourceError:
     try:
         message = ET.fromstring(body).get("message") or ""
     except ET.ParseError:
         message = ""
     text = f"HTTP {status} {message}".strip()
     if status == 429 or status >= 500:
-        return TransientSourceError(text)
+        wait = parse_retry_after(retry_after)
+        suffix = "" if wait is None else f" (Retry-After {wait:.0f}s)"
+        return TransientSourceError(text + suffix, retry_after=wait)
     if "api_key" in message:
         text += f" (check FRED_API_KEY; see {KEY_HELP})"
     return PermanentSourceError(text)
@@ -141,6 +161,8 @@ def _call(fn: Callable[[], T], what: str, key: SecretStr) -> T:
     error: SourceError
     try:
         return fn()
+    except TransientSourceError as exc:
+        error = type(exc)(scrub(f"FRED {what}: {exc}", key), retry_after=exc.retry_after)
     except SourceError as exc:
         error = type(exc)(scrub(f"FRED {what}: {exc}", key))
     except Exception as exc:  # fredapi raises bare ValueError/KeyError on bad data
