@@ -106,6 +106,8 @@ def _print_report(report) -> None:
         )
     for note in report.notes:
         out.print(f"note: {note}")
+    for line in report.bad_input():
+        out.print(line, highlight=False, soft_wrap=True)
 
 
 def _json_default(value: object) -> str:

@@ -183,7 +183,10 @@ def load(
     entry.rows_changed = result.rows_changed
     entry.rows_quarantined = result.rows_quarantined
     entry.revisions = result.revisions
-    entry.keys_failed = len({f.key for f in extraction.failures if f.dataset == dataset})
+    entry.failed_keys = [f for f in extraction.failures if f.dataset == dataset]
+    entry.keys_failed = len({f.key for f in entry.failed_keys})
+    reasons = outcome.quarantined.get("reason", pd.Series(dtype=str)).value_counts()
+    entry.quarantine_reasons = {str(k): int(v) for k, v in reasons.items()}
 
 
 def transform(path: Path, *, report: RunReport, settings: Settings) -> list[ModelResult]:

@@ -18,7 +18,11 @@ def seed_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("seed")
     path = folder / "market.duckdb"
     with healthy_sources() as sources:
-        report = run_daily(path, settings_for(folder, sources.fred), SEED_DATE)
+        # a year of every key per request: no tight timeout for the seed
+        settings = settings_for(
+            folder, sources.fred, fred_timeout_seconds=30, yahoo_timeout_seconds=30
+        )
+        report = run_daily(path, settings, SEED_DATE)
     assert report.status == "success", report.to_markdown()
     return path
 

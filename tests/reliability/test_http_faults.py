@@ -76,7 +76,7 @@ FAULTS: dict[str, Fault] = {
         Reply(body=b"<observations><observ", cut=True),
     ),
     "slower-than-timeout": Fault(
-        Reply(delay=3 * TIMEOUT, body=b"{}"), Reply(delay=3 * TIMEOUT), fundamentals=False
+        Reply(delay=2 * TIMEOUT, body=b"{}"), Reply(delay=2 * TIMEOUT), fundamentals=False
     ),
     "truncated-body": Fault(
         Reply(body=b'{"chart": {"result": [{"meta": {"curr'),
@@ -146,7 +146,7 @@ def test_fault_fails_only_its_key_and_keeps_its_history(
     once = fault.kind == P or name.endswith("too-long")
     assert sources.fred.count("series/observations", "DGS2") == (1 if once else ATTEMPTS)
     assert sources.yahoo.count("chart", "IWM") <= 2 * ATTEMPTS
-    assert elapsed < 20
+    assert elapsed < 60  # no unbounded wait (the request counts above bound the retries)
     for dataset, key in broken.items():
         assert rows_of(seeded, tables[dataset], key) == before[dataset]  # history intact
     for dataset, table in tables.items():
