@@ -40,7 +40,8 @@ def backfill(
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     loaded: dict[str, int] = {}
     try:
-        plan = plan_backfill(first, last, settings=settings, tickers=names or None, source=source)
+        chosen = None if tickers is None else names  # an empty --tickers is refused
+        plan = plan_backfill(first, last, settings=settings, tickers=chosen, source=source)
         api_key = None
         if source == "live":
             from flows.secrets import fred_api_key

@@ -26,6 +26,7 @@ from cli.export import export
 from cli.quarantine import quarantine_app
 from contracts.calendar import last_complete_day
 from contracts.errors import SmallcapError
+from contracts.inputs import check_run_date
 from contracts.settings import get_settings
 from contracts.universe import load_universe
 from pipeline.report import RunFailed
@@ -49,8 +50,10 @@ def run(
 ) -> None:
     """Run the daily flow once (extract, validate, load, transform) and print a summary."""
     day = parse_date(run_date) if run_date else None
-    try:
-        load_universe(get_settings(warehouse=warehouse).universe_path)  # before Prefect starts
+    try:  # refuse bad values before Prefect starts
+        if day is not None:
+            check_run_date(day, source="sample" if sample else "live", what="--date")
+        load_universe(get_settings(warehouse=warehouse).universe_path)
     except SmallcapError as exc:
         fail(str(exc))
     quiet_prefect()

@@ -8,6 +8,7 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_vali
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contracts.errors import ConfigError
+from contracts.inputs import check_warehouse_path
 from contracts.universe import Universe, load_universe
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -66,6 +67,11 @@ class Settings(BaseSettings):
         description="GX Data Docs of every run's validation results; empty turns them off.",
     )
 
+    @field_validator("warehouse")
+    @classmethod
+    def _plain_warehouse(cls, value: Path | None) -> Path | None:
+        return None if value is None else check_warehouse_path(value)
+
     @field_validator("data_docs_dir", mode="before")
     @classmethod
     def _empty_disables(cls, value: object) -> object:
@@ -103,10 +109,15 @@ def get_settings(**overrides: object) -> Settings:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         problems = "; ".join(
-            f"{_variable(str(e['loc'][0]))}: {e['msg']}" if e["loc"] else e["msg"]
+            f"{_variable(str(e['loc'][0]))}: {_message(e['msg'])}" if e["loc"] else e["msg"]
             for e in exc.errors()
         )
         raise ConfigError(f"invalid setting {problems}") from None
+
+
+def _message(text: str) -> str:
+    """A validator's own message, without pydantic's prefix."""
+    return text.removeprefix("Value error, ")
 
 
 def _variable(field: str) -> str:

@@ -15,6 +15,7 @@ import pandas as pd
 from contracts.calendar import is_trading_day, trading_days_back
 from contracts.datasets import DATASETS, RATES
 from contracts.errors import DataQualityError
+from contracts.inputs import check_run_date
 from contracts.settings import Settings
 from expectations.data_docs import build_data_docs
 from expectations.runner import ValidationOutcome, validate_batch
@@ -74,6 +75,7 @@ def prepare(
     ``overlap_days`` (reconcile) widens the look-back to that many sessions for every dataset
     and re-fetches it even when the market is closed, so late revisions are absorbed; it
     never narrows the configured overlaps."""
+    check_run_date(run_date, source=source)
     universe = settings.universe
     start = history_start(run_date, settings.history_years)
     with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import http.client
 import socket
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import TypeVar
 from urllib.error import HTTPError, URLError
@@ -29,7 +29,9 @@ from pydantic import SecretStr
 
 from contracts.datasets import RATES
 from contracts.errors import SourceError
+from contracts.inputs import check_keys
 from contracts.settings import Settings, get_settings
+from contracts.universe import SERIES_RE
 from sources.extraction import Extraction, isolate
 from sources.retry import (
     PermanentSourceError,
@@ -206,7 +208,6 @@ def _fetch_each(
     series_ids: Iterable[str],
     request: Callable[[Fred, str], pd.Series],
     normalize: Callable[[str, pd.Series], pd.DataFrame],
-    columns: Sequence[str],
     describe: Callable[[str], str],
     *,
     api_key: ApiKey | None,
@@ -216,19 +217,18 @@ def _fetch_each(
     limiter: RateLimiter | None,
 ) -> pd.DataFrame:
     """One retried, key-scrubbed request per series, normalized and stacked."""
+    ids = check_keys(series_ids, SERIES_RE, what="FRED series ids", example="DFF or DGS10")
     key = _secret(api_key)
     fred = _client(key, base_url, timeout, limiter)
     policy = retry or RetryPolicy()
     frames = []
-    for series_id in series_ids:
+    for series_id in ids:  # checked: fredapi puts them into the URL unquoted
         what = describe(series_id)
 
         def call(sid: str = series_id, what: str = what) -> pd.Series:
             return _call(lambda: request(fred, sid), what, key)
 
         frames.append(normalize(series_id, with_retries(call, policy=policy, what=f"FRED {what}")))
-    if not frames:
-        return pd.DataFrame(columns=list(columns))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -248,7 +248,6 @@ def fetch_series(
         series_ids,
         lambda fred, sid: fred.get_series(sid, start, end),
         normalize_series,
-        RATES.columns,
         lambda sid: f"{sid} {start}..{end}",
         api_key=api_key, base_url=base_url, timeout=timeout, retry=retry, limiter=limiter,
     )  # fmt: skip
@@ -268,7 +267,6 @@ def fetch_series_meta(
         series_ids,
         lambda fred, sid: fred.get_series_info(sid),
         lambda _sid, info: normalize_series_info(info),
-        SERIES_META_COLUMNS,
         lambda sid: f"{sid} info",
         api_key=api_key, base_url=base_url, timeout=timeout, retry=retry, limiter=limiter,
     )  # fmt: skip

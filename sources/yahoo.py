@@ -27,7 +27,9 @@ import yfinance as yf
 
 from contracts.calendar import EXCHANGE_TZ, last_complete_day, trading_days
 from contracts.datasets import FUNDAMENTALS, PRICES, SECTOR_WEIGHTS
+from contracts.inputs import check_keys
 from contracts.settings import Settings, get_settings
+from contracts.universe import TICKER_RE
 from sources.extraction import Extraction, isolate
 from sources.retry import (
     EmptyResultError,
@@ -181,6 +183,7 @@ def fetch_prices(
     A window without a completed NYSE session returns an empty frame without asking Yahoo;
     a window with sessions but no bars raises EmptyResultError for that ticker.
     """
+    check_keys(tickers, TICKER_RE, what="tickers", example="IWM or ^RUT")  # they go into URLs
     configure_yfinance(cache_dir)
     final_end = min(end, last_complete_day(now))
     sessions = len(trading_days(start, final_end))
@@ -197,7 +200,7 @@ def fetch_prices(
         )
         for ticker in tickers
     ]
-    return pd.concat(frames, ignore_index=True) if frames else empty_prices()
+    return pd.concat(frames, ignore_index=True)
 
 
 def _plumbing(settings: Settings, retry: RetryPolicy | None) -> tuple[RetryPolicy, RateLimiter]:
