@@ -43,11 +43,11 @@ _DOMAIN_KEYS = (
 )
 
 
-def _in_sequence(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of the rows by ticker, then date, and per position whether the row before it
-    is the same ticker's. Rows of a duplicated (ticker, date) are left out: the uniqueness
-    expectation rejects them, and neither can be anyone's previous bar. (numpy throughout:
-    sorting 5M rows by their ticker strings in pandas costs seconds.)"""
+def _in_sequence(frame: pd.DataFrame, keep: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+    """Positions of the rows (those ``keep`` marks, default all) by ticker, then date, and per
+    position whether the row before it is the same ticker's. Rows of a duplicated (ticker, date)
+    are left out: the uniqueness expectation rejects them, and neither can be anyone's previous
+    bar. (numpy throughout: sorting 5M rows by their ticker strings in pandas costs seconds.)"""
     ticker = pd.factorize(frame["ticker"])[0]
     day = pd.to_datetime(frame["date"]).to_numpy("datetime64[ns]").view("int64")
     step, later = ticker[1:] - ticker[:-1], day[1:] >= day[:-1]
@@ -58,6 +58,8 @@ def _in_sequence(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         ticker, day = ticker[order], day[order]
     same_key = np.r_[False, (ticker[1:] == ticker[:-1]) & (day[1:] == day[:-1])]
     kept = ~(same_key | np.r_[same_key[1:], False])
+    if keep is not None:
+        kept &= keep[order]
     ticker = ticker[kept]
     return order[kept], np.r_[False, ticker[1:] == ticker[:-1]]
 
@@ -74,20 +76,18 @@ def no_unexplained_jump(frame: pd.DataFrame) -> pd.Series:
     Vectorised for the usual batch with no candidate at all; only tickers with a candidate jump
     are walked bar by bar (the reference depends on which earlier bars were accepted).
     """
-    positions, same_ticker = _in_sequence(frame)
-    close = frame["close"].to_numpy(dtype="float64")[positions]
+    all_closes = frame["close"].to_numpy(dtype="float64")
+    positions, same_ticker = _in_sequence(frame, keep=all_closes > 0)
+    close = all_closes[positions]
     split = ~frame["stock_splits"].isin([0, 1]).to_numpy()[positions]
     ok = np.ones(len(positions), dtype=bool)
-    positive = close > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = close / np.r_[np.nan, close[:-1]]
+    ratio = close / np.r_[np.nan, close[:-1]]
     jump = (ratio > MAX_DAILY_FACTOR) | (ratio * MAX_DAILY_FACTOR < 1)
-    candidates = np.flatnonzero(same_ticker & positive & ~split & jump)
+    candidates = np.flatnonzero(same_ticker & ~split & jump)
     starts = np.flatnonzero(~same_ticker)  # each ticker's first position
-    for first in np.unique(starts[np.searchsorted(starts, candidates, side="right") - 1]):
-        last = starts[np.searchsorted(starts, first, side="right")] if first < starts[-1] else None
-        rows = np.arange(first, len(positions) if last is None else last)
-        rows = rows[positive[rows]]
+    ends = np.r_[starts[1:], len(positions)]
+    for block in np.unique(np.searchsorted(starts, candidates, side="right") - 1):
+        rows = np.arange(starts[block], ends[block])
         reference = float(np.median(close[rows[:_REFERENCE_BARS]]))
         for row in rows:
             factor = close[row] / reference
