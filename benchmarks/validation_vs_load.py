@@ -41,7 +41,10 @@ def price_frame(rows: int, bad_fraction: float, seed: int = 0) -> pd.DataFrame:
     sessions = pd.DatetimeIndex(trading_days(date(1995, 1, 3), RUN_DATE))
     n_tickers = -(-rows // len(sessions))
     rng = np.random.default_rng(seed)
-    close = rng.uniform(5.0, 500.0, rows)
+    # a random walk per ticker (1% daily moves): the suite rejects 5x day-to-day jumps
+    steps = rng.normal(0.0, 0.01, n_tickers * len(sessions)).reshape(n_tickers, -1)
+    start = rng.uniform(5.0, 500.0, (n_tickers, 1))
+    close = (start * np.exp(np.cumsum(steps, axis=1))).ravel()[:rows]
     frame = pd.DataFrame(
         {
             "ticker": np.repeat([f"T{i:05d}" for i in range(n_tickers)], len(sessions))[:rows],

@@ -42,7 +42,8 @@ def backfill(
     console = err if as_json else out  # with --json, stdout holds only the JSON document
     loaded: dict[str, int] = {}
     try:
-        plan = plan_backfill(first, last, settings=settings, tickers=names or None, source=source)
+        chosen = None if tickers is None else names  # an empty --tickers is refused
+        plan = plan_backfill(first, last, settings=settings, tickers=chosen, source=source)
         api_key = None
         if source == "live":
             from flows.secrets import fred_api_key

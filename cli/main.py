@@ -36,6 +36,7 @@ from cli.quarantine import quarantine_app
 from cli.report import report
 from contracts.calendar import last_complete_day
 from contracts.errors import SmallcapError
+from contracts.inputs import check_run_date
 from contracts.settings import get_settings
 from contracts.universe import load_universe
 from contracts.version import code_version
@@ -81,8 +82,10 @@ def run(
     """Run the daily flow once (extract, validate, load, transform, publish, report) and print
     a summary ending with the HTML report's path."""
     day = parse_date(run_date) if run_date else None
-    try:
-        load_universe(get_settings(warehouse=warehouse).universe_path)  # before Prefect starts
+    try:  # refuse bad values before Prefect starts
+        if day is not None:
+            check_run_date(day, source="sample" if sample else "live", what="--date")
+        load_universe(get_settings(warehouse=warehouse).universe_path)
     except SmallcapError as exc:
         fail(str(exc))
     quiet_prefect()
@@ -138,6 +141,8 @@ def _print_report(report: RunReport, as_json: bool = False) -> None:
         )
     for note in report.notes:
         out.print(f"note: {note}")
+    for line in report.bad_input():
+        out.print(line, highlight=False, soft_wrap=True)
     if report.html_report:
         out.print(f"report: {report.html_report}", highlight=False, soft_wrap=True)
 

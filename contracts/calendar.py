@@ -16,6 +16,12 @@ def _nyse() -> xcals.ExchangeCalendar:
     return xcals.get_calendar("XNYS", start=pd.Timestamp(_EARLIEST))
 
 
+def session_bounds() -> tuple[date, date]:
+    """The first and last session the NYSE calendar knows (1990-01-02 to about a year ahead)."""
+    cal = _nyse()
+    return cal.first_session.date(), cal.last_session.date()
+
+
 def trading_days(start: date, end: date) -> list[date]:
     """NYSE sessions in [start, end], both ends inclusive."""
     if end < start:

@@ -13,6 +13,7 @@ from pydantic_settings import (
 )
 
 from contracts.errors import ConfigError
+from contracts.inputs import check_warehouse_path
 from contracts.universe import Universe, load_universe
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -46,6 +47,9 @@ class Settings(BaseSettings):
     yahoo_timeout_seconds: float = 10.0
     source_retry_attempts: int = 4
     source_retry_wait_seconds: float = 2.0
+    source_retry_max_wait_seconds: float = Field(
+        default=60.0, description="Longest single retry wait; a longer Retry-After fails the key."
+    )
     yahoo_requests_per_minute: float = 30.0
     yahoo_cache_dir: Path = PROJECT_ROOT / "warehouse" / "cache" / "yfinance"
     max_failure_ratio: float = 0.5
@@ -69,6 +73,11 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "warehouse" / "gx" / "data_docs",
         description="GX Data Docs of every run's validation results; empty turns them off.",
     )
+
+    @field_validator("warehouse")
+    @classmethod
+    def _plain_warehouse(cls, value: Path | None) -> Path | None:
+        return None if value is None else check_warehouse_path(value)
 
     @field_validator("data_docs_dir", mode="before")
     @classmethod
@@ -111,10 +120,15 @@ def get_settings(**overrides: object) -> Settings:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         problems = "; ".join(
-            f"{_variable(str(e['loc'][0]))}: {e['msg']}" if e["loc"] else e["msg"]
+            f"{_variable(str(e['loc'][0]))}: {_message(e['msg'])}" if e["loc"] else e["msg"]
             for e in exc.errors()
         )
         raise ConfigError(f"invalid setting {problems}") from None
+
+
+def _message(text: str) -> str:
+    """A validator's own message, without pydantic's prefix."""
+    return text.removeprefix("Value error, ")
 
 
 def _variable(field: str) -> str:

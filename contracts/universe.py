@@ -39,6 +39,12 @@ class Universe(BaseModel):
 
     @model_validator(mode="after")
     def _pairs_in_baskets(self) -> "Universe":
+        for basket in ("small", "large"):
+            if not getattr(self, basket):
+                raise ValueError(
+                    f"baskets.{basket} needs at least one ticker: the pipeline compares small "
+                    "with large caps"
+                )
         for small, large in self.pairs:
             if small not in self.small:
                 raise ValueError(f"pair [{small}, {large}]: {small!r} is not in baskets.small")

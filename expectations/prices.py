@@ -8,6 +8,12 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 
 from contracts.datasets import PRICES
+from expectations.bar_sequences import (
+    JUMP_COLUMNS,
+    REPEAT_COLUMNS,
+    ExpectBarsToHaveNoUnexplainedJump,
+    ExpectBarsToNotRepeat,
+)
 from expectations.common import RUN_DATE, named_suite, param
 from expectations.nyse_sessions import ExpectColumnValuesToBeNyseSessions
 
@@ -40,5 +46,12 @@ def build_suite() -> gx.ExpectationSuite:
             ExpectColumnValuesToBeNyseSessions(column="date"),
             # a bar dated after the run cannot be real
             gxe.ExpectColumnValuesToBeBetween(column="date", max_value=param(RUN_DATE)),
+            # a 100x close without a split is a unit error; a replayed bar is a stale feed
+            ExpectBarsToHaveNoUnexplainedJump(
+                column_list=list(JUMP_COLUMNS), ignore_row_if="any_value_is_missing"
+            ),
+            ExpectBarsToNotRepeat(
+                column_list=list(REPEAT_COLUMNS), ignore_row_if="any_value_is_missing"
+            ),
         ],
     )

@@ -19,7 +19,7 @@ import duckdb
 from pydantic import SecretStr
 
 from contracts.datasets import EXTRACTION_GROUPS
-from contracts.errors import ConfigError
+from contracts.inputs import check_keys, check_window
 from contracts.settings import Settings
 from contracts.universe import TICKER_RE
 from pipeline import steps
@@ -104,14 +104,11 @@ def plan_backfill(
 ) -> BackfillPlan:
     """Chunks per year: prices per ticker batch, fundamentals per fund batch (sample only, as
     Yahoo keeps no history), and one chunk of all the universe's FRED series."""
-    if start > end:
-        raise ConfigError(f"backfill start {start} is after end {end}")
+    check_window(start, end, source=source)
     universe = settings.universe
     # sorted, so the same request names the same chunks whatever order the tickers came in
-    chosen = sorted(set(tickers or universe.tickers))
-    bad = [t for t in chosen if not TICKER_RE.match(t)]
-    if bad:
-        raise ConfigError(f"invalid tickers {bad}: use symbols like IWM or ^RUT")
+    given = universe.tickers if tickers is None else tickers
+    chosen = sorted(set(check_keys(given, TICKER_RE, what="tickers", example="IWM or ^RUT")))
     funds = [t for t in chosen if t in universe.funds]
     notes = [] if source == "sample" else [NO_FUNDAMENTALS_HISTORY]
     chunks = []

@@ -20,6 +20,10 @@ class DatasetReport:
     keys_failed: int = 0
     error: str | None = None
     error_class: str | None = None
+    # what the run report says about the dataset's bad input: rows per quarantine reason, and
+    # each failed key with its error
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    failed_keys: list[KeyFailure] = field(default_factory=list)
 
     def fail(self, exc: BaseException) -> None:
         """The whole dataset failed (breaker tripped, key missing, warehouse refused)."""
@@ -124,7 +128,23 @@ class RunReport:
             ]
         lines += [f"- {note}" for note in self.notes]
         lines += [f"- **error** {error}" for error in self.errors]
+        lines += [f"- {line}" for line in self.bad_input()]
         return "\n".join(lines)
+
+    def bad_input(self) -> list[str]:
+        """One line per quarantine reason and per failed key, dataset by dataset."""
+        return [
+            *(
+                f"quarantined {count} {d.dataset} row(s): {reason}"
+                for d in self.datasets.values()
+                for reason, count in sorted(d.quarantine_reasons.items())
+            ),
+            *(
+                f"failed {d.dataset} key {f.key} ({f.error_class}): {f.message}"
+                for d in self.datasets.values()
+                for f in d.failed_keys
+            ),
+        ]
 
 
 class RunFailed(SmallcapError):

@@ -15,6 +15,7 @@ import pandas as pd
 from contracts.calendar import is_trading_day, trading_days_back
 from contracts.datasets import DATASETS, RATES
 from contracts.errors import DataQualityError
+from contracts.inputs import check_run_date
 from contracts.settings import Settings
 from expectations.data_docs import build_data_docs
 from expectations.runner import ValidationOutcome, validate_batch
@@ -74,6 +75,7 @@ def prepare(
     ``overlap_days`` (reconcile) widens the look-back to that many sessions for every dataset
     and re-fetches it even when the market is closed, so late revisions are absorbed; it
     never narrows the configured overlaps."""
+    check_run_date(run_date, source=source)
     universe = settings.universe
     start = history_start(run_date, settings.history_years)
     with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
@@ -183,7 +185,10 @@ def load(
     entry.rows_changed = result.rows_changed
     entry.rows_quarantined = result.rows_quarantined
     entry.revisions = result.revisions
-    entry.keys_failed = len({f.key for f in extraction.failures if f.dataset == dataset})
+    entry.failed_keys = [f for f in extraction.failures if f.dataset == dataset]
+    entry.keys_failed = len({f.key for f in entry.failed_keys})
+    reasons = outcome.quarantined.get("reason", pd.Series(dtype=str)).value_counts()
+    entry.quarantine_reasons = {str(k): int(v) for k, v in reasons.items()}
 
 
 def transform(path: Path, *, report: RunReport, settings: Settings) -> list[ModelResult]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import http.client
 import socket
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import TypeVar
 from urllib.error import HTTPError, URLError
@@ -29,7 +29,9 @@ from pydantic import SecretStr
 
 from contracts.datasets import RATES
 from contracts.errors import SourceError
+from contracts.inputs import check_keys
 from contracts.settings import Settings, get_settings
+from contracts.universe import SERIES_RE
 from sources.extraction import Extraction, isolate
 from sources.retry import (
     PermanentSourceError,
@@ -37,6 +39,7 @@ from sources.retry import (
     RetryPolicy,
     TransientSourceError,
     UnreachableError,
+    parse_retry_after,
     shared_limiter,
     with_retries,
 )
@@ -45,6 +48,8 @@ SOURCE = "fred"
 DEFAULT_BASE_URL = "https://api.stlouisfed.org/fred"
 KEY_HELP = "https://fred.stlouisfed.org/docs/api/api_key.html"
 SERIES_META_COLUMNS = ("series_id", "title", "units", "frequency", "last_updated", "source")
+# the root elements of FRED's XML answers fredapi reads (observations, series info)
+_DATA_ROOTS = frozenset({"observations", "seriess"})
 
 ApiKey = str | SecretStr
 T = TypeVar("T")
@@ -92,9 +97,9 @@ class _TimedFred(Fred):
             with urlopen(
                 url + "&api_key=" + self._secret.get_secret_value(), timeout=self._timeout
             ) as response:
-                return ET.fromstring(response.read())
+                return _data_root(response.read())
         except HTTPError as exc:
-            error = _http_error(exc.code, exc.read())
+            error = _http_error(exc.code, exc.read(), exc.headers.get("Retry-After"))
         except ET.ParseError as exc:
             error = TransientSourceError(f"malformed XML from FRED ({exc})")
         except (TimeoutError, URLError, http.client.HTTPException, ConnectionError) as exc:
@@ -107,14 +112,31 @@ class _TimedFred(Fred):
         raise error
 
 
-def _http_error(status: int, body: bytes) -> SourceError:
+def _data_root(body: bytes) -> ET.Element:
+    """The parsed answer, if it is data. FRED can send its ``<error code=.. message=..>`` with
+    status 200, and a proxy an HTML page: fredapi would read either as a series with no rows."""
+    root = ET.fromstring(body)
+    if root.tag == "error":
+        code = root.get("code", "")
+        raise _http_error(int(code) if code.isdigit() else 400, body, None)
+    if root.tag not in _DATA_ROOTS:
+        raise TransientSourceError(
+            f"FRED answered with <{root.tag}> instead of data (an error page from a proxy or "
+            "maintenance?)"
+        )
+    return root
+
+
+def _http_error(status: int, body: bytes, retry_after: str | None) -> SourceError:
     try:
         message = ET.fromstring(body).get("message") or ""
     except ET.ParseError:
         message = ""
     text = f"HTTP {status} {message}".strip()
     if status == 429 or status >= 500:
-        return TransientSourceError(text)
+        wait = parse_retry_after(retry_after)
+        suffix = "" if wait is None else f" (Retry-After {wait:.0f}s)"
+        return TransientSourceError(text + suffix, retry_after=wait)
     if "api_key" in message:
         text += f" (check FRED_API_KEY; see {KEY_HELP})"
     return PermanentSourceError(text)
@@ -141,6 +163,8 @@ def _call(fn: Callable[[], T], what: str, key: SecretStr) -> T:
     error: SourceError
     try:
         return fn()
+    except TransientSourceError as exc:
+        error = type(exc)(scrub(f"FRED {what}: {exc}", key), retry_after=exc.retry_after)
     except SourceError as exc:
         error = type(exc)(scrub(f"FRED {what}: {exc}", key))
     except Exception as exc:  # fredapi raises bare ValueError/KeyError on bad data
@@ -184,7 +208,6 @@ def _fetch_each(
     series_ids: Iterable[str],
     request: Callable[[Fred, str], pd.Series],
     normalize: Callable[[str, pd.Series], pd.DataFrame],
-    columns: Sequence[str],
     describe: Callable[[str], str],
     *,
     api_key: ApiKey | None,
@@ -194,19 +217,18 @@ def _fetch_each(
     limiter: RateLimiter | None,
 ) -> pd.DataFrame:
     """One retried, key-scrubbed request per series, normalized and stacked."""
+    ids = check_keys(series_ids, SERIES_RE, what="FRED series ids", example="DFF or DGS10")
     key = _secret(api_key)
     fred = _client(key, base_url, timeout, limiter)
     policy = retry or RetryPolicy()
     frames = []
-    for series_id in series_ids:
+    for series_id in ids:  # checked: fredapi puts them into the URL unquoted
         what = describe(series_id)
 
         def call(sid: str = series_id, what: str = what) -> pd.Series:
             return _call(lambda: request(fred, sid), what, key)
 
         frames.append(normalize(series_id, with_retries(call, policy=policy, what=f"FRED {what}")))
-    if not frames:
-        return pd.DataFrame(columns=list(columns))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -226,7 +248,6 @@ def fetch_series(
         series_ids,
         lambda fred, sid: fred.get_series(sid, start, end),
         normalize_series,
-        RATES.columns,
         lambda sid: f"{sid} {start}..{end}",
         api_key=api_key, base_url=base_url, timeout=timeout, retry=retry, limiter=limiter,
     )  # fmt: skip
@@ -246,7 +267,6 @@ def fetch_series_meta(
         series_ids,
         lambda fred, sid: fred.get_series_info(sid),
         lambda _sid, info: normalize_series_info(info),
-        SERIES_META_COLUMNS,
         lambda sid: f"{sid} info",
         api_key=api_key, base_url=base_url, timeout=timeout, retry=retry, limiter=limiter,
     )  # fmt: skip

@@ -12,6 +12,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
 from tenacity import (
@@ -29,7 +31,15 @@ T = TypeVar("T")
 
 
 class TransientSourceError(SourceError):
-    """A failure that may pass on its own (HTTP 429/5xx, timeout, reset): retried with backoff."""
+    """A failure that may pass on its own (HTTP 429/5xx, timeout, reset): retried with backoff.
+
+    ``retry_after`` is the server's own Retry-After in seconds, when it sent one: the next try
+    waits at least that long, and none at all if it is longer than the policy's ``max_wait``.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class UnreachableError(TransientSourceError):
@@ -73,6 +83,7 @@ class RetryPolicy:
         return cls(
             attempts=settings.source_retry_attempts,
             initial_wait=wait,
+            max_wait=settings.source_retry_max_wait_seconds,
             jitter=cls.jitter if wait > 0 else 0.0,
         )
 
@@ -83,15 +94,57 @@ class RetryPolicy:
             limit = min(limit, self.unreachable_attempts)
         return max(1, limit)
 
+    def waits_too_long(self, exc: BaseException | None) -> bool:
+        """The server asked for a pause longer than any wait this policy allows: retrying
+        sooner would only be refused again, so the key fails now and the next run retries."""
+        asked = getattr(exc, "retry_after", None)
+        return asked is not None and asked > self.max_wait
+
 
 NO_WAIT = RetryPolicy(attempts=3, initial_wait=0.0, max_wait=0.0, jitter=0.0)
 
 
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from an HTTP Retry-After header (delta-seconds or an HTTP date), or None
+    when it is absent or unreadable."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
 def with_retries(call: Callable[[], T], *, policy: RetryPolicy, what: str) -> T:
-    """Run ``call``; retry it on :class:`TransientSourceError` only, then re-raise the last one."""
+    """Run ``call``; retry it on :class:`TransientSourceError` only, then re-raise the last one.
+
+    Waits back off exponentially, but never less than the server's Retry-After; a Retry-After
+    beyond ``policy.max_wait`` ends the retries at once (bounded: a run never sleeps longer)."""
+    backoff = wait_exponential_jitter(
+        initial=policy.initial_wait, max=policy.max_wait, jitter=policy.jitter
+    )
+
+    def _wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        return max(backoff(state), getattr(exc, "retry_after", None) or 0.0)
 
     def _stop(state: RetryCallState) -> bool:
         exc = state.outcome.exception() if state.outcome else None
+        if policy.waits_too_long(exc):
+            log.warning(
+                "%s: the source asks to retry after %.0fs, longer than the %.0fs this run waits "
+                "(SMALLCAP_SOURCE_RETRY_MAX_WAIT_SECONDS); giving up on it until the next run",
+                what,
+                getattr(exc, "retry_after", 0.0),
+                policy.max_wait,
+            )
+            return True
         return state.attempt_number >= policy.attempts_for(exc)
 
     def _log_retry(state: RetryCallState) -> None:
@@ -108,9 +161,7 @@ def with_retries(call: Callable[[], T], *, policy: RetryPolicy, what: str) -> T:
 
     retrying = Retrying(
         stop=_stop,
-        wait=wait_exponential_jitter(
-            initial=policy.initial_wait, max=policy.max_wait, jitter=policy.jitter
-        ),
+        wait=_wait,
         retry=retry_if_exception_type(TransientSourceError),
         before_sleep=_log_retry,
         sleep=policy.sleep,

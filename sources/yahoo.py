@@ -20,15 +20,25 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import requests
 import yfinance as yf
 
 from contracts.calendar import EXCHANGE_TZ, last_complete_day, trading_days
 from contracts.datasets import FUNDAMENTALS, PRICES, SECTOR_WEIGHTS
+from contracts.inputs import check_keys
 from contracts.settings import Settings, get_settings
+from contracts.universe import TICKER_RE
 from sources.extraction import Extraction, isolate
-from sources.retry import EmptyResultError, RateLimiter, RetryPolicy, shared_limiter, with_retries
+from sources.retry import (
+    EmptyResultError,
+    PermanentSourceError,
+    RateLimiter,
+    RetryPolicy,
+    shared_limiter,
+    with_retries,
+)
 from sources.yahoo_client import call_yahoo, configure_yfinance
 from sources.yahoo_fundamentals import fetch_fundamentals
 
@@ -63,22 +73,52 @@ def empty_prices() -> pd.DataFrame:
     return frame
 
 
+def _numbers(ticker: str, history: pd.DataFrame, name: str) -> np.ndarray:
+    """One history column as float64; a value that is there but is not a number means the
+    response is broken, and the whole ticker is refused rather than loaded with holes."""
+    if name not in history:
+        return np.full(len(history), np.nan)
+    raw = history[name]
+    numbers = pd.to_numeric(raw, errors="coerce")
+    broken = numbers.isna() & raw.notna()
+    if broken.any():
+        first = raw[broken].iloc[0]
+        raise PermanentSourceError(
+            f"Yahoo {ticker}: {int(broken.sum())} {name} value(s) are not numbers (first: "
+            f"{first!r} on {pd.Timestamp(raw[broken].index[0]).date()}); malformed response, "
+            "nothing of this ticker loaded"
+        )
+    return numbers.to_numpy(dtype="float64")
+
+
+def _refuse_weekend_bars(ticker: str, dates: pd.DatetimeIndex) -> None:
+    """A daily NYSE bar on a Saturday or Sunday means the timestamps were shifted by a time
+    zone (e.g. midnight UTC read as New York): every date of the batch is then suspect."""
+    weekend = dates[dates.dayofweek >= 5]
+    if len(weekend):
+        raise PermanentSourceError(
+            f"Yahoo {ticker}: {len(weekend)} bar(s) dated on a weekend (first {weekend[0].date()}"
+            "): the timestamps look shifted by a time zone, so no date of this ticker can be "
+            "trusted; nothing of it loaded"
+        )
+
+
 def normalize_prices(ticker: str, history: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
-    """yfinance history -> PRICES rows for [start, end], one per (ticker, date)."""
+    """yfinance history -> PRICES rows for [start, end], one per (ticker, date).
+
+    Raises PermanentSourceError for a response that is broken as a whole: a field that is not
+    a number, or bars on a weekend (shifted timestamps)."""
     if history.empty:
         return empty_prices()
     index = pd.DatetimeIndex(history.index)
     if index.tz is not None:
         index = index.tz_convert(EXCHANGE_TZ).tz_localize(None)
+    dates = index.normalize().as_unit("ns")
+    _refuse_weekend_bars(ticker, dates)
     frame = pd.DataFrame(
-        {
-            column: pd.to_numeric(history[name], errors="coerce").to_numpy(dtype="float64")
-            if name in history
-            else float("nan")
-            for name, column in _HISTORY_COLUMNS.items()
-        },
+        {column: _numbers(ticker, history, name) for name, column in _HISTORY_COLUMNS.items()}
     )
-    frame.insert(0, "date", index.normalize().as_unit("ns"))
+    frame.insert(0, "date", dates)
     frame.insert(0, "ticker", ticker)
     frame["source"] = SOURCE
     in_window = (frame["date"] >= pd.Timestamp(start)) & (frame["date"] <= pd.Timestamp(end))
@@ -143,6 +183,7 @@ def fetch_prices(
     A window without a completed NYSE session returns an empty frame without asking Yahoo;
     a window with sessions but no bars raises EmptyResultError for that ticker.
     """
+    check_keys(tickers, TICKER_RE, what="tickers", example="IWM or ^RUT")  # they go into URLs
     configure_yfinance(cache_dir)
     final_end = min(end, last_complete_day(now))
     sessions = len(trading_days(start, final_end))
@@ -159,7 +200,7 @@ def fetch_prices(
         )
         for ticker in tickers
     ]
-    return pd.concat(frames, ignore_index=True) if frames else empty_prices()
+    return pd.concat(frames, ignore_index=True)
 
 
 def _plumbing(settings: Settings, retry: RetryPolicy | None) -> tuple[RetryPolicy, RateLimiter]:

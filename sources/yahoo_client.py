@@ -145,6 +145,11 @@ def as_source_error(exc: BaseException, what: str) -> SourceError:
         return TransientSourceError(
             f"{prefix}: network error ({type(exc).__name__}: {exc}); check the connection"
         )
+    if isinstance(exc, KeyError | ValueError | TypeError):  # yfinance parsing a broken body
+        return PermanentSourceError(
+            f"{prefix}: malformed response, a field is missing or not a number "
+            f"({type(exc).__name__}: {exc}); Yahoo may have changed its format"
+        )
     return PermanentSourceError(f"{prefix}: unexpected {type(exc).__name__}: {exc}")
 
 

@@ -31,6 +31,8 @@ import requests
 import yfinance as yf
 
 from contracts.datasets import FUNDAMENTALS, SECTOR_WEIGHTS
+from contracts.inputs import check_keys
+from contracts.universe import TICKER_RE
 from sources.retry import EmptyResultError, RateLimiter, RetryPolicy, with_retries
 from sources.yahoo_client import call_yahoo, configure_yfinance
 
@@ -135,6 +137,7 @@ def fetch_fundamentals(
     cache_dir: Path | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(fundamentals, sector_weights) snapshots for ``asof``; columns exactly the contracts'."""
+    check_keys(tickers, TICKER_RE, what="tickers", example="IWM or ^RUT")  # they go into URLs
     configure_yfinance(cache_dir)
     policy = retry or RetryPolicy()
     fundamentals, sectors = [], []
@@ -152,9 +155,4 @@ def fetch_fundamentals(
             )
         fundamentals.append(row)
         sectors.append(normalize_sector_weights(ticker, asof, weightings))
-    if not fundamentals:
-        return (
-            pd.DataFrame(columns=list(FUNDAMENTALS.columns)),
-            pd.DataFrame(columns=list(SECTOR_WEIGHTS.columns)),
-        )
     return pd.concat(fundamentals, ignore_index=True), pd.concat(sectors, ignore_index=True)

@@ -16,21 +16,26 @@ import copy
 import json
 import re
 import socket
+import struct
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 import responses
+from requests.adapters import HTTPAdapter
 from yfinance.data import YfData
+
+from contracts.calendar import trading_days
 
 REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures" / "real"
 YAHOO_BODIES = REAL / "yahoo" / "raw-bodies"
@@ -132,6 +137,24 @@ def chart_body(ticker: str, bars: list[Bar]) -> str:
     return json.dumps({"chart": {"result": [result], "error": None}})
 
 
+def fundamentals_bodies(ticker: str, recorded_as: str | None = None) -> dict[str, str]:
+    """Bodies of the quoteSummary, v7 quote and timeseries endpoints for ``ticker``, from the
+    recording of ``recorded_as`` (default: the same ticker; QQQ and AAPL are recorded)."""
+    source = recorded_as or ticker
+    summary_file = real_file(YAHOO_BODIES / f"quoteSummary-all-{source}.body.json")
+    summary = json.loads(summary_file.read_text())
+    quote = json.loads(real_file(YAHOO_BODIES / f"quote-{source}.body.json").read_text())
+    if source != ticker:  # yfinance checks the symbol it asked for
+        for item in quote["quoteResponse"]["result"]:
+            item["symbol"] = ticker
+        summary["quoteSummary"]["result"][0].get("quoteType", {})["symbol"] = ticker
+    return {
+        "quoteSummary": json.dumps(summary),
+        "quote": json.dumps(quote),
+        "timeseries": json.dumps({"timeseries": {"result": [], "error": None}}),
+    }
+
+
 @dataclass
 class YahooMock:
     """A RequestsMock with Yahoo's cookie/crumb dance stubbed and helpers per endpoint."""
@@ -165,18 +188,11 @@ class YahooMock:
     def fundamentals(self, ticker: str, recorded_as: str | None = None) -> None:
         """quoteSummary and v7 quote for ``ticker`` from the recording of ``recorded_as``
         (default: the same ticker; QQQ and AAPL are recorded)."""
-        source = recorded_as or ticker
-        summary = json.loads(self.real_body(f"quoteSummary-all-{source}.body.json"))
-        quote = json.loads(self.real_body(f"quote-{source}.body.json"))
-        if source != ticker:  # yfinance checks the symbol it asked for
-            for item in quote["quoteResponse"]["result"]:
-                item["symbol"] = ticker
-            summary["quoteSummary"]["result"][0].get("quoteType", {})["symbol"] = ticker
-        self.rm.get(QUOTE_SUMMARY_URL.format(ticker), body=json.dumps(summary))
+        bodies = fundamentals_bodies(ticker, recorded_as)
+        self.rm.get(QUOTE_SUMMARY_URL.format(ticker), body=bodies["quoteSummary"])
         match = [responses.matchers.query_param_matcher({"symbols": ticker}, strict_match=False)]
-        self.rm.get(QUOTE_URL, body=json.dumps(quote), match=match)
-        empty = json.dumps({"timeseries": {"result": [], "error": None}})
-        self.rm.get(TIMESERIES_URL.format(ticker), body=empty)
+        self.rm.get(QUOTE_URL, body=bodies["quote"], match=match)
+        self.rm.get(TIMESERIES_URL.format(ticker), body=bodies["timeseries"])
 
     def history_calls(self, ticker: str) -> int:
         url = CHART_URL.format(ticker)
@@ -211,9 +227,50 @@ def yahoo_mock() -> Iterator[YahooMock]:
 
 @dataclass
 class Reply:
+    """One scripted answer of a loopback server.
+
+    ``reset`` closes the connection with a TCP RST instead of answering; ``cut`` announces a
+    longer body than it sends, then closes (the connection drops mid-body); ``delay`` waits
+    before answering (longer than the client's timeout: a slow server)."""
+
     status: int = 200
     body: bytes = b""
     delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+    reset: bool = False
+    cut: bool = False
+
+
+def send_reply(handler: BaseHTTPRequestHandler, reply: Reply, content_type: str) -> None:
+    """Write ``reply`` (or its fault) on ``handler``'s real socket."""
+    time.sleep(reply.delay)
+    try:
+        if reply.reset:
+            handler.connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+            )
+            handler.rfile.close()  # the socket closes (RST) only once no file object holds it
+            handler.connection.close()
+            return
+        handler.send_response(reply.status)
+        handler.send_header("Content-Type", content_type)
+        announced = len(reply.body) + (1000 if reply.cut else 0)
+        handler.send_header("Content-Length", str(announced))
+        for name, value in reply.headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(reply.body)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the client gave up (timeout test)
+
+
+def observations_xml(values: Mapping[date, str]) -> bytes:
+    """FRED observations (its text, '.' for missing) in the recorded XML layout."""
+    rows = "".join(
+        f'<observation realtime_start="{d}" realtime_end="{d}" date="{d}" value="{v}"/>'
+        for d, v in sorted(values.items())
+    )
+    return f'<?xml version="1.0" encoding="utf-8" ?><observations>{rows}</observations>'.encode()
 
 
 @dataclass
@@ -225,6 +282,7 @@ class FredStub:
     hits: list[tuple[str, str]] = field(default_factory=list)
     queries: list[dict[str, list[str]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    generated: dict[str, Callable[[date], str]] = field(default_factory=dict)
 
     def script(self, endpoint: str, series_id: str, *replies: tuple[int, bytes] | Reply) -> None:
         """``replies`` as (status, body) or (status, body, delay_seconds) tuples."""
@@ -240,12 +298,16 @@ class FredStub:
 
     def observations(self, series_id: str, values: Mapping[date, str]) -> None:
         """Serve ``values`` (FRED's text, '.' for missing) in the recorded XML layout."""
-        rows = "".join(
-            f'<observation realtime_start="{d}" realtime_end="{d}" date="{d}" value="{v}"/>'
-            for d, v in sorted(values.items())
-        )
-        body = f'<?xml version="1.0" encoding="utf-8" ?><observations>{rows}</observations>'
-        self.script("series/observations", series_id, Reply(body=body.encode()))
+        self.script("series/observations", series_id, Reply(body=observations_xml(values)))
+
+    def daily(self, series_id: str, value: Callable[[date], str]) -> None:
+        """Serve ``series_id`` for whatever window fredapi asks: one observation per calendar
+        day with ``value(day)`` as FRED's text, and the recorded DFF metadata renamed."""
+        self.generated[series_id] = value
+        self.routes.pop(("series/observations", series_id), None)  # the recorded file, if any
+        info = real_file(FRED_XML / "DFF_series_info.xml").read_text()
+        renamed = info.replace('<series id="DFF"', f'<series id="{series_id}"', 1)
+        self.script("series", series_id, Reply(body=renamed.encode()))
 
     def count(self, endpoint: str, series_id: str) -> int:
         return self.hits.count((endpoint, series_id))
@@ -257,9 +319,17 @@ class FredStub:
             self.hits.append((endpoint, series_id))
             self.queries.append(query)
             replies = self.routes.get((endpoint, series_id))
+            if not replies and endpoint == "series/observations" and series_id in self.generated:
+                return self._generated(series_id, query)
             if not replies:
                 return Reply(status=400, body=FRED_NOT_FOUND)
             return replies.pop(0) if len(replies) > 1 else replies[0]
+
+    def _generated(self, series_id: str, query: dict[str, list[str]]) -> Reply:
+        first = date.fromisoformat(query["observation_start"][0])
+        last = date.fromisoformat(query["observation_end"][0])
+        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        return Reply(body=observations_xml({d: self.generated[series_id](d) for d in days}))
 
 
 def _handler(stub: FredStub) -> type[BaseHTTPRequestHandler]:
@@ -267,15 +337,7 @@ def _handler(stub: FredStub) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
             reply = stub.reply(parts.path, parse_qs(parts.query))
-            time.sleep(reply.delay)
-            try:
-                self.send_response(reply.status)
-                self.send_header("Content-Type", "text/xml; charset=utf-8")
-                self.send_header("Content-Length", str(len(reply.body)))
-                self.end_headers()
-                self.wfile.write(reply.body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (timeout test)
+            send_reply(self, reply, "text/xml; charset=utf-8")
 
         def log_message(self, format: str, *args: object) -> None:
             """Silent: the request line carries the api key."""
@@ -310,3 +372,134 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+# ---------------------------------------------------------------- Yahoo on loopback
+
+
+class _ToLoopback(HTTPAdapter):
+    """Sends every request to 127.0.0.1:<port> over plain HTTP, keeping path and query: the
+    fake's stand-in for DNS pointing Yahoo's hosts at a local server."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__()
+        self.port = port
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        parts = urlsplit(request.url or "")
+        request.url = urlunsplit(("http", f"127.0.0.1:{self.port}", parts.path, parts.query, ""))
+        return super().send(request, **kwargs)
+
+
+@dataclass
+class YahooServer:
+    """Yahoo on a real loopback socket, for faults ``responses`` cannot produce (a reset, a
+    response slower than the timeout, a body cut mid-way).
+
+    Each ticker in ``prices`` answers history requests with synthetic bars (``bar(ticker, day)``,
+    built on the recorded chart by ``chart_body``) for exactly the window yfinance asks, and
+    fundamentals from the recorded QQQ bodies. ``fault`` scripts replies per (endpoint, ticker)
+    (endpoints: chart, quoteSummary); the last reply repeats. ``edit`` rewrites a ticker's chart
+    JSON before it is sent (malformed-data cases).
+    """
+
+    prices: dict[str, float] = field(default_factory=dict)
+    port: int = 0
+    routes: dict[tuple[str, str], list[Reply]] = field(default_factory=dict)
+    bars: dict[str, Callable[[date], Bar]] = field(default_factory=dict)
+    edits: dict[str, Callable[[dict], None]] = field(default_factory=dict)
+    hits: list[tuple[str, str]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def session(self) -> requests.Session:
+        """A session whose every request reaches this server (no proxy from the environment)."""
+        session = requests.Session()
+        session.trust_env = False
+        session.mount("https://", _ToLoopback(self.port))
+        session.mount("http://", _ToLoopback(self.port))
+        return session
+
+    def fault(self, endpoint: str, ticker: str, *replies: Reply) -> None:
+        self.routes[(endpoint, ticker)] = list(replies)
+
+    def edit(self, ticker: str, change: Callable[[dict], None]) -> None:
+        self.edits[ticker] = change
+
+    def count(self, endpoint: str, ticker: str) -> int:
+        return self.hits.count((endpoint, ticker))
+
+    def bar(self, ticker: str, day: date) -> Bar:
+        """The ticker's bar on ``day``: a fixed function of the day, so re-fetches match."""
+        if ticker in self.bars:
+            return self.bars[ticker](day)
+        drift = (day - date(2020, 1, 1)).days / 100
+        return Bar(day=day, close=round(self.prices[ticker] + drift, 2))
+
+    def reply(self, path: str, query: dict[str, list[str]]) -> tuple[Reply, str]:
+        """(reply, content type) for one request."""
+        parts = [unquote(p) for p in path.strip("/").split("/")]
+        if parts[-1] == "getcrumb":
+            return Reply(body=b"crumb"), "text/plain"
+        if parts[:3] == ["v8", "finance", "chart"]:
+            endpoint, ticker = ("tz" if "range" in query else "chart"), parts[3]
+        elif parts[:3] == ["v10", "finance", "quoteSummary"]:
+            endpoint, ticker = "quoteSummary", parts[3]
+        elif parts[:3] == ["v7", "finance", "quote"]:
+            endpoint, ticker = "quote", query.get("symbols", [""])[0]
+        elif parts[-2:-1] == ["timeseries"]:
+            endpoint, ticker = "timeseries", parts[-1]
+        else:
+            return Reply(status=404), "text/html"  # fc.yahoo.com, consent pages
+        with self.lock:
+            self.hits.append((endpoint, ticker))
+            scripted = self.routes.get((endpoint, ticker))
+            if scripted:
+                return (scripted.pop(0) if len(scripted) > 1 else scripted[0]), "text/html"
+        if ticker not in self.prices:
+            return Reply(status=404, body=not_found_chart().encode()), "application/json"
+        if endpoint == "tz":
+            return Reply(body=tz_probe_body(ticker).encode()), "application/json"
+        if endpoint == "chart":
+            return Reply(body=self._chart(ticker, query).encode()), "application/json"
+        body = fundamentals_bodies(ticker, recorded_as="QQQ")[endpoint]
+        return Reply(body=body.encode()), "application/json"
+
+    def _chart(self, ticker: str, query: dict[str, list[str]]) -> str:
+        first = datetime.fromtimestamp(int(query["period1"][0]), NEW_YORK).date()
+        after = datetime.fromtimestamp(int(query["period2"][0]), NEW_YORK).date()
+        days = trading_days(first, after - timedelta(days=1))
+        body = json.loads(chart_body(ticker, [self.bar(ticker, d) for d in days]))
+        if ticker in self.edits:
+            self.edits[ticker](body["chart"]["result"][0])
+        return json.dumps(body)
+
+
+def _yahoo_handler(server: YahooServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            reply, content_type = server.reply(parts.path, parse_qs(parts.query))
+            send_reply(self, reply, content_type)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Silent: the test output is about the pipeline."""
+
+    return Handler
+
+
+@contextmanager
+def yahoo_server(prices: Mapping[str, float]) -> Iterator[YahooServer]:
+    """Yahoo on 127.0.0.1:<free port> serving ``prices`` (ticker -> price level); production's
+    yfinance calls are routed to it while the context is open."""
+    fake = YahooServer(prices=dict(prices))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _yahoo_handler(fake))
+    fake.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.daemon = True
+    thread.start()
+    try:
+        with yfinance_session(fake.session()):
+            yield fake
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -20,6 +20,8 @@ def set_row0(column: str, value: object, **others: object) -> Callable[[pd.DataF
 
 
 DUPLICATE_KEY = "expect_compound_columns_to_be_unique(ticker,date)"
+JUMP = "expect_bars_to_have_no_unexplained_jump(ticker,date,close,stock_splits)"
+REPEAT = "expect_bars_to_not_repeat(ticker,date,open,high,low,close,volume)"
 
 FAILURES = [
     (set_row0("ticker", None), "expect_column_values_to_not_be_null(ticker)"),
@@ -45,6 +47,8 @@ FAILURES = [
     (set_row0("date", date(2025, 1, 9)), "expect_column_values_to_be_nyse_sessions(date)"),
     # Monday 2025-06-09 is a session, but after the run date
     (set_row0("date", date(2025, 6, 9)), "expect_column_values_to_be_between(date)"),
+    # 100x the next bars' close without a split: a unit error, not a market move
+    (set_row0("close", 10_000.0), JUMP),
 ]
 
 
@@ -58,7 +62,7 @@ def test_row_breaking_one_expectation_is_quarantined_with_its_name(
 
 def test_every_expectation_has_a_fail_case():
     names = {e.meta["name"] for e in prices.build_suite().expectations}
-    assert names == {reason for _, reason in FAILURES} | {DUPLICATE_KEY}
+    assert names == {reason for _, reason in FAILURES} | {DUPLICATE_KEY, REPEAT}
     assert len(names) >= 8
 
 
@@ -97,3 +101,41 @@ def test_every_row_of_a_duplicated_key_is_quarantined(prices_frame, run_date):
     ]
     assert set(outcome.quarantined["reason"]) == {DUPLICATE_KEY}
     assert len(outcome.valid) == len(prices_frame) - 1
+
+
+def test_a_bar_repeating_the_previous_one_is_quarantined_and_the_first_loads(
+    prices_frame, run_date
+):
+    bars = ["open", "high", "low", "close", "adj_close", "volume"]
+    prices_frame.loc[[2, 3], bars] = prices_frame.loc[1, bars].to_numpy()  # IWM frozen 3 days
+
+    outcome = validate_batch(PRICES, prices_frame, run_date=run_date)
+
+    assert outcome.quarantined[["ticker", "date"]].values.tolist() == [
+        ["IWM", date(2025, 6, 4)],
+        ["IWM", date(2025, 6, 5)],
+    ]
+    assert set(outcome.quarantined["reason"]) == {REPEAT}
+
+
+def test_a_one_day_spike_rejects_the_spike_alone_and_a_rescale_every_bar_after_it(
+    prices_frame, run_date
+):
+    prices_frame.loc[1, "close"] *= 100  # IWM: one bad day
+    prices_frame.loc[8:9, "close"] *= 100  # SPY: quoted in cents from its fourth bar on
+
+    outcome = validate_batch(PRICES, prices_frame, run_date=run_date)
+
+    assert outcome.quarantined[["ticker", "date"]].values.tolist() == [
+        ["IWM", date(2025, 6, 3)],
+        ["SPY", date(2025, 6, 5)],
+        ["SPY", date(2025, 6, 6)],
+    ]
+    assert set(outcome.quarantined["reason"]) == {JUMP}
+
+
+def test_a_split_explains_a_jump(prices_frame, passes_all):
+    prices_frame.loc[2:4, ["open", "high", "low", "close", "adj_close"]] /= 10
+    prices_frame.loc[2, "stock_splits"] = 10.0  # an unadjusted feed: the price drops on the day
+
+    passes_all(PRICES, prices_frame)
