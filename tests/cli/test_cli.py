@@ -120,7 +120,8 @@ def test_an_unreachable_prefect_api_is_one_line_naming_the_setting(
 ):
     """A temporary server slower than its start-up timeout, or an API URL nobody answers."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env |= {setting: value.format(port=closed_port), "SMALLCAP_WAREHOUSE": str(tmp_path / "w.duckdb")}
+    warehouse = str(tmp_path / "w.duckdb")
+    env |= {setting: value.format(port=closed_port), "SMALLCAP_WAREHOUSE": warehouse}
     result = subprocess.run(
         [sys.executable, "-c", "from cli.main import main; main()", "run", "--sample"],
         capture_output=True, text=True, env=env, timeout=300,

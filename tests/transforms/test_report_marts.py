@@ -26,11 +26,15 @@ def pair(con):
     """IWM/SPY over 400 days: the discount rises 0.1 point a day from 20% (SPY P/E 25)."""
     con.execute("insert into core.universe_tickers values ('IWM', 'small'), ('SPY', 'large')")
     con.execute("insert into core.spread_pairs values ('IWM', 'SPY')")
-    first = date(2024, 1, 1)
-    for i in range(400):
-        day = first + timedelta(days=i)
-        _snapshot(con, "IWM", day, 25 * (0.8 - 0.001 * i), 15.0 if i == 399 else None)
-        _snapshot(con, "SPY", day, 25.0, 20.0 if i == 399 else None)
+    con.execute(
+        """insert into core.fundamentals_daily
+               (ticker, asof_date, trailing_pe, forward_pe, source, run_id, loaded_at)
+           select ticker, date '2024-01-01' + i::integer,
+                  case ticker when 'IWM' then 25 * (0.8 - 0.001 * i) else 25.0 end,
+                  case when i = 399 then (case ticker when 'IWM' then 15.0 else 20.0 end) end,
+                  'sample', 'r', now()
+           from range(400) as days(i) cross join (values ('IWM'), ('SPY')) as funds(ticker)"""
+    )
     build_marts(con)
     return con
 

@@ -84,8 +84,8 @@ def test_cli_list_show_and_purge_with_yes(path):
     assert purged.exit_code == 0 and quarantine_ids(path) == {}
 
 
-def test_cli_release_needs_ids_or_all(path):
+def test_cli_release_needs_ids_or_all_a_usage_error(path):
     result = CliRunner().invoke(app, ["quarantine", "release", "--warehouse", str(path)])
 
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "--ids" in result.output and "--all" in result.output
