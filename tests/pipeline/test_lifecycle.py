@@ -68,8 +68,9 @@ def test_a_clean_run_succeeds_and_publishes_a_snapshot(tmp_path, settings):
         assert con.sql("select rows_loaded from audit.run_datasets").fetchall() == [(3,)]
 
 
-def test_failed_keys_make_the_run_partial_and_it_still_publishes(tmp_path, settings):
-    path, published = tmp_path / "w.duckdb", []
+def _run_daily(path: Path, settings, work) -> list[Path]:
+    """One daily-etl run whose body is ``work(report)``; returns what it published."""
+    published: list[Path] = []
     report = _report(path)
     with (
         run_lifecycle(
@@ -82,27 +83,27 @@ def test_failed_keys_make_the_run_partial_and_it_still_publishes(tmp_path, setti
         ) as run,
         run.stage("work"),
     ):
-        report.dataset("prices").keys_failed = 1
+        work(report)
+    return published
+
+
+def test_failed_keys_make_the_run_partial_and_it_still_publishes(tmp_path, settings):
+    path = tmp_path / "w.duckdb"
+
+    published = _run_daily(
+        path, settings, lambda report: setattr(report.dataset("prices"), "keys_failed", 1)
+    )
 
     assert _ledger(path)[0][2] == "partial"
     assert published == [path]
 
 
 def test_a_failed_dataset_fails_the_run_and_keeps_the_previous_snapshot(tmp_path, settings):
-    path, published = tmp_path / "w.duckdb", []
-    report = _report(path)
-    with (
-        run_lifecycle(
-            path,
-            report,
-            flow="daily-etl",
-            parameters={},
-            settings=settings,
-            publisher=lambda p, s: published.append(p),
-        ) as run,
-        run.stage("work"),
-    ):
-        report.dataset("rates").fail(RuntimeError("FRED refused"))
+    path = tmp_path / "w.duckdb"
+
+    published = _run_daily(
+        path, settings, lambda report: report.dataset("rates").fail(RuntimeError("FRED refused"))
+    )
 
     assert _ledger(path)[0][2:4] == ("failed", "rates: FRED refused")
     assert published == []
