@@ -5,6 +5,7 @@ The fixtures that use them live in tests/conftest.py; network-edge fakes live in
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -94,3 +95,18 @@ def quarantine_ids(path: Path) -> dict[str, int]:
     with duckdb.connect(str(path), read_only=True) as con:
         rows = con.sql("select cast(date as varchar), quarantine_id from quarantine.prices")
         return dict(rows.fetchall())
+
+
+TARGET = "insert into core.rates_daily values (?, ?, ?, 'sample', 'r', now())"
+
+
+def daily(series_id: str, start: str, end: str, levels: dict[str, float]) -> list[tuple]:
+    """Rate rows for every calendar day in [start, end], as FRED publishes the Fed targets;
+    ``levels`` maps the effective day of each level to the level."""
+    rows, level = [], None
+    day, last = date.fromisoformat(start), date.fromisoformat(end)
+    while day <= last:
+        level = levels.get(day.isoformat(), level)
+        rows.append((series_id, day, level))
+        day += timedelta(days=1)
+    return rows

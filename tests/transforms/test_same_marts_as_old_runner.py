@@ -18,12 +18,12 @@ from warehouse.connection import warehouse
 
 REPO = Path(__file__).resolve().parents[2]
 OLD_COMMIT = "f0099fd"
+# rate_cut_cycles (history_complete, ongoing) and size_returns_after_cuts (NYSE calendar,
+# horizons to 504 sessions) changed on purpose with the stitched Fed target
 MARTS = (
     "mart.pe_spread_daily",
     "mart.etf_flows_daily",
     "mart.size_rotation_daily",
-    "mart.rate_cut_cycles",
-    "mart.size_returns_after_cuts",
 )
 UNIVERSE = """
 [baskets]
@@ -81,5 +81,4 @@ def test_dbt_marts_equal_the_old_runners_on_the_sample_warehouse(tmp_path):
     dbt_marts, old_marts = _checksums(new), _checksums(old)
 
     assert dbt_marts["mart.pe_spread_daily"].rows > 100
-    assert dbt_marts["mart.rate_cut_cycles"].rows > 0
     assert dbt_marts == old_marts
