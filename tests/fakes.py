@@ -222,6 +222,8 @@ class FredStub:
 
     base_url: str = ""
     routes: dict[tuple[str, str], list[Reply]] = field(default_factory=dict)
+    # observations served like FRED: only those inside the request's observation window
+    histories: dict[str, Mapping[date, str]] = field(default_factory=dict)
     hits: list[tuple[str, str]] = field(default_factory=list)
     queries: list[dict[str, list[str]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -239,13 +241,36 @@ class FredStub:
         self.script(endpoint, series_id, Reply(body=real_file(FRED_XML / name).read_bytes()))
 
     def observations(self, series_id: str, values: Mapping[date, str]) -> None:
-        """Serve ``values`` (FRED's text, '.' for missing) in the recorded XML layout."""
+        """Serve ``values`` (FRED's text, '.' for missing) in the recorded XML layout, only
+        those inside the request's observation_start..observation_end, as FRED does."""
+        self.routes.pop(("series/observations", series_id), None)
+        self.histories[series_id] = dict(sorted(values.items()))
+
+    def series_info(self, series_id: str, start: date, end: date, title: str = "") -> None:
+        """Series metadata in FRED's XML layout, with the series' observation range."""
+        attributes = {
+            "id": series_id,
+            "title": title or series_id,
+            "observation_start": start,
+            "observation_end": end,
+            "frequency": "Daily, 7-Day",
+            "units": "Percent",
+            "last_updated": f"{end} 15:16:01-05",
+        }
+        fields = " ".join(f'{k}="{v}"' for k, v in attributes.items())
+        body = f'<?xml version="1.0" encoding="utf-8" ?><seriess><series {fields}/></seriess>'
+        self.script("series", series_id, Reply(body=body.encode()))
+
+    def _history(self, series_id: str, query: dict[str, list[str]]) -> Reply:
+        first = date.fromisoformat(query.get("observation_start", ["1776-07-04"])[0])
+        last = date.fromisoformat(query.get("observation_end", ["9999-12-31"])[0])
         rows = "".join(
             f'<observation realtime_start="{d}" realtime_end="{d}" date="{d}" value="{v}"/>'
-            for d, v in sorted(values.items())
+            for d, v in self.histories[series_id].items()
+            if first <= d <= last
         )
         body = f'<?xml version="1.0" encoding="utf-8" ?><observations>{rows}</observations>'
-        self.script("series/observations", series_id, Reply(body=body.encode()))
+        return Reply(body=body.encode())
 
     def count(self, endpoint: str, series_id: str) -> int:
         return self.hits.count((endpoint, series_id))
@@ -256,6 +281,8 @@ class FredStub:
         with self.lock:
             self.hits.append((endpoint, series_id))
             self.queries.append(query)
+            if endpoint == "series/observations" and series_id in self.histories:
+                return self._history(series_id, query)
             replies = self.routes.get((endpoint, series_id))
             if not replies:
                 return Reply(status=400, body=FRED_NOT_FOUND)

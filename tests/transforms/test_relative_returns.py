@@ -58,7 +58,8 @@ def built(models_dir: Path) -> Callable[[str], list[tuple]]:
 
 def test_monthly_return_runs_between_month_end_sessions(built):
     rows = built(
-        "select month, ticker, month_end, total_return from mart.returns_monthly order by ticker, month"
+        "select month, ticker, month_end, total_return from mart.returns_monthly "
+        "order by ticker, month"
     )
 
     calendar = trading_days(date(2023, 11, 1), date(2025, 2, 28))
