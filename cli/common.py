@@ -84,6 +84,12 @@ def fail(*messages: str) -> NoReturn:
     raise typer.Exit(EXIT_FAILED)
 
 
+def fail_usage(message: str) -> NoReturn:
+    """A command-line value that cannot work (wrong option for the case): one line, exit 2."""
+    print_error(message)
+    raise typer.Exit(EXIT_USAGE)
+
+
 EXIT_SUCCESS, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 EXIT_CODES_HELP = "Exit codes: 0 success, 3 partial (some keys failed or the BI snapshot was not \
 published), 1 failed, 2 usage error."

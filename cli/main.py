@@ -24,6 +24,7 @@ from cli.common import (
 )
 from cli.docs import docs
 from cli.export import export
+from cli.imports import import_file
 from cli.quarantine import quarantine_app
 from contracts.calendar import last_complete_day
 from contracts.errors import SmallcapError
@@ -197,6 +198,7 @@ def serve(
 
 app.command()(backfill)
 app.command()(export)
+app.command(name="import")(import_file)
 app.command()(docs)
 app.add_typer(quarantine_app, name="quarantine")
 

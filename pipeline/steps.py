@@ -125,11 +125,21 @@ def prepare(
 
 
 def validate(
-    dataset: str, extraction: Extraction, *, run_date: date, settings: Settings
+    dataset: str,
+    extraction: Extraction,
+    *,
+    run_date: date,
+    settings: Settings,
+    rejected: pd.DataFrame | None = None,
 ) -> ValidationOutcome:
-    """Split the batch; when most rows fail, the source itself is broken and nothing loads."""
+    """Split the batch; when most rows fail, the source itself is broken and nothing loads.
+
+    ``rejected`` are rows the source could not even read (a file's unparseable cells), each
+    with its reason: they join the quarantine and count as failed rows."""
     frame = extraction.frames.get(dataset, pd.DataFrame(columns=list(DATASETS[dataset].columns)))
     outcome = validate_batch(DATASETS[dataset], frame, run_date=run_date, expect_rows=False)
+    if rejected is not None and not rejected.empty:
+        outcome.quarantined = pd.concat([outcome.quarantined, rejected], ignore_index=True)
     total = len(outcome.valid) + len(outcome.quarantined)
     if total >= _MASS_FAILURE_MIN_ROWS and len(outcome.quarantined) / total >= (
         settings.max_failure_ratio
