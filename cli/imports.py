@@ -46,6 +46,8 @@ def import_file(
         report = run_import(
             path, dataset, request, settings=settings, run_date=new_york_today(), reader=reader
         )
+    except ConfigError as exc:  # the file, its key or an option does not fit the dataset
+        fail_usage(str(exc))
     except SmallcapError as exc:
         fail(str(exc))
     except duckdb.Error as exc:

@@ -34,6 +34,7 @@ REASON = "reason"
 PARQUET_SUFFIXES = frozenset({".parquet", ".pq"})
 _MISSING_TEXT = frozenset({"", ".", "na", "n/a", "nan", "null", "none"})
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_EARLIEST_DATE, _LATEST_DATE = pd.Timestamp("1700-01-01"), pd.Timestamp("2200-12-31")
 
 
 @dataclass(frozen=True)
@@ -125,10 +126,15 @@ def _dates(column: pd.Series) -> tuple[pd.Series, pd.Series]:
     else:
         text = column.astype("string").str.strip()
         iso = text.where(text.str.match(_ISO_DATE).fillna(False)).str.slice(0, 10)
-        dates = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
+        parsed = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
+        # datetime64[ns] spans 1677..2262; a date outside it is no market date anyway
+        parsed = parsed.where(parsed.between(_EARLIEST_DATE, _LATEST_DATE))
+        dates = parsed.astype("datetime64[ns]")
     reasons = pd.Series(None, index=column.index, dtype="object")
     bad = dates.isna()
-    reasons[bad] = [f"unreadable date {value!r} (expected YYYY-MM-DD)" for value in column[bad]]
+    reasons[bad] = [
+        f"unreadable date {value!r} (expected YYYY-MM-DD, 1700..2200)" for value in column[bad]
+    ]
     return dates, reasons
 
 
