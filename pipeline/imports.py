@@ -50,11 +50,8 @@ def reader_for(dataset: str, keys: Mapping[str, str | None]) -> tuple[FileReader
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _outside_universe(parsed: ParsedFile, settings: Settings) -> list[str]:

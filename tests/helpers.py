@@ -26,6 +26,17 @@ pairs = [["IWM", "SPY"]]
 series = ["DFF"]
 """
 
+# The three FRED series of the Fed funds target (single target, then the range's bounds).
+FED_TARGET_UNIVERSE = """
+[baskets]
+small = ["IWM"]
+large = ["SPY"]
+pairs = [["IWM", "SPY"]]
+
+[fred]
+series = ["DFEDTAR", "DFEDTARU", "DFEDTARL"]
+"""
+
 
 def prices_frame(**changes: object) -> pd.DataFrame:
     """Three sample price rows: IWM on 2025-01-02/03, SPY on 2025-01-02; ``changes`` set columns."""

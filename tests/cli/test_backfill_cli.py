@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import requests
 from fakes import REAL, real_file, yfinance_session
+from helpers import FED_TARGET_UNIVERSE
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -56,17 +57,6 @@ def test_bad_backfill_arguments_fail_with_one_line(tmp_path, args, message):
     assert len(result.output.strip().splitlines()) == 1
 
 
-RATES_UNIVERSE = """
-[baskets]
-small = ["IWM"]
-large = ["SPY"]
-pairs = [["IWM", "SPY"]]
-
-[fred]
-series = ["DFEDTAR", "DFEDTARU", "DFEDTARL"]
-"""
-
-
 def serve_real_history(stub: FredStub, series_id: str) -> None:
     """The recorded FRED download of ``series_id``, served like the FRED API (windowed)."""
     frame = pd.read_csv(real_file(REAL / "rates" / f"{series_id}_fredgraph.csv"), dtype=str)
@@ -80,7 +70,7 @@ def test_rates_backfill_over_live_fred_finds_every_cycle_while_yahoo_is_down(
     tmp_path, fred_server: FredStub, closed_port, monkeypatch
 ):
     universe = tmp_path / "universe.toml"
-    universe.write_text(RATES_UNIVERSE)
+    universe.write_text(FED_TARGET_UNIVERSE)
     for name, value in {
         "SMALLCAP_UNIVERSE": str(universe),
         "FRED_API_KEY": "backfill-test-key",

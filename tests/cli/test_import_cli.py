@@ -11,22 +11,13 @@ import exchange_calendars as xcals
 import pandas as pd
 import pytest
 from fakes import REAL, real_file
-from helpers import warehouse_checksums
+from helpers import FED_TARGET_UNIVERSE, warehouse_checksums
 from typer.testing import CliRunner
 
 from cli.main import app
 
 pytestmark = pytest.mark.integration
 
-UNIVERSE = """
-[baskets]
-small = ["IWM"]
-large = ["SPY"]
-pairs = [["IWM", "SPY"]]
-
-[fred]
-series = ["DFEDTAR", "DFEDTARU", "DFEDTARL"]
-"""
 CYCLES_SINCE_1994 = [
     date(1995, 7, 6),
     date(1998, 9, 29),
@@ -71,7 +62,7 @@ def read(path: Path, sql: str) -> list[tuple]:
 @pytest.fixture(scope="module")
 def universe(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("universe") / "universe.toml"
-    path.write_text(UNIVERSE)
+    path.write_text(FED_TARGET_UNIVERSE)
     return path
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import pytest
+from helpers import FED_TARGET_UNIVERSE
 from pydantic import SecretStr
 
 from contracts.settings import Settings
@@ -22,15 +23,6 @@ if TYPE_CHECKING:
 
 RUN_DATE = date(2026, 11, 30)
 KEY = SecretStr("history-test-key")
-UNIVERSE = """
-[baskets]
-small = ["IWM"]
-large = ["SPY"]
-pairs = [["IWM", "SPY"]]
-
-[fred]
-series = ["DFEDTAR", "DFEDTARU"]
-"""
 
 
 def days(start: date, end: date, value: str) -> dict[date, str]:
@@ -40,12 +32,13 @@ def days(start: date, end: date, value: str) -> dict[date, str]:
 @pytest.fixture
 def settings(tmp_path: Path, fred_server: FredStub) -> Settings:
     universe = tmp_path / "universe.toml"
-    universe.write_text(UNIVERSE)
+    universe.write_text(FED_TARGET_UNIVERSE)
     old_start, old_end = date(2008, 11, 1), date(2008, 12, 15)
     fred_server.observations("DFEDTAR", days(old_start, old_end, "1.0000"))
     fred_server.series_info("DFEDTAR", date(1982, 9, 27), old_end, "Federal Funds Target Rate")
-    fred_server.observations("DFEDTARU", days(date(2008, 12, 16), RUN_DATE, "3.75"))
-    fred_server.series_info("DFEDTARU", date(2008, 12, 16), RUN_DATE)
+    for bound, value in (("DFEDTARU", "3.75"), ("DFEDTARL", "3.50")):
+        fred_server.observations(bound, days(date(2008, 12, 16), RUN_DATE, value))
+        fred_server.series_info(bound, date(2008, 12, 16), RUN_DATE)
     return Settings(
         SMALLCAP_UNIVERSE=universe,
         fred_base_url=fred_server.base_url,
@@ -74,9 +67,10 @@ def test_new_series_come_whole_and_a_discontinued_one_is_then_skipped(
     first, _ = daily_rates(path, settings)
     second, report = daily_rates(path, settings)
 
-    assert first.rates == {s: (FULL_HISTORY, RUN_DATE) for s in ("DFEDTAR", "DFEDTARU")}
-    assert set(second.rates) == {"DFEDTARU"}
-    assert second.rates["DFEDTARU"][0] == RUN_DATE - timedelta(days=settings.rate_overlap_days)
+    targets = ("DFEDTAR", "DFEDTARU", "DFEDTARL")
+    assert first.rates == {s: (FULL_HISTORY, RUN_DATE) for s in targets}
+    overlap = RUN_DATE - timedelta(days=settings.rate_overlap_days)
+    assert second.rates == {s: (overlap, RUN_DATE) for s in ("DFEDTARU", "DFEDTARL")}
     assert fred_server.count("series/observations", "DFEDTAR") == 1
     assert report.status == "success" and report.dataset("rates").keys_failed == 0
     with duckdb.connect(str(path), read_only=True) as con:
@@ -88,12 +82,15 @@ def test_new_series_come_whole_and_a_discontinued_one_is_then_skipped(
             "select series_id, observation_start, observation_end from core.series_meta "
             "order by all"
         ).fetchall()
+    range_days = (RUN_DATE - date(2008, 12, 16)).days + 1
     assert loaded == [
         ("DFEDTAR", date(2008, 11, 1), date(2008, 12, 15), 45),
-        ("DFEDTARU", date(2008, 12, 16), RUN_DATE, (RUN_DATE - date(2008, 12, 16)).days + 1),
+        ("DFEDTARL", date(2008, 12, 16), RUN_DATE, range_days),
+        ("DFEDTARU", date(2008, 12, 16), RUN_DATE, range_days),
     ]
     assert meta == [
         ("DFEDTAR", date(1982, 9, 27), date(2008, 12, 15)),
+        ("DFEDTARL", date(2008, 12, 16), RUN_DATE),
         ("DFEDTARU", date(2008, 12, 16), RUN_DATE),
     ]
 

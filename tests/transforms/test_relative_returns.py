@@ -1,15 +1,11 @@
 """Monthly and trailing relative returns, counted on the NYSE calendar, from hand-made prices."""
 
 import math
-from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from contracts.calendar import trading_days
-from transforms.build import build_models
-from warehouse.connection import warehouse
 
 PRICE = (
     "insert into core.prices_daily (ticker, date, close, adj_close, source, run_id, loaded_at) "
@@ -36,24 +32,20 @@ def growth(ticker: str, end: date, start: date | None) -> float | None:
 
 
 @pytest.fixture(scope="module")
-def built(models_dir: Path) -> Callable[[str], list[tuple]]:
-    path = models_dir / "relative_returns.duckdb"
-    rows = [
-        (t, d, price(t, i), price(t, i))
-        for t in ("IWM", "SPY")
-        for i, d in enumerate(SESSIONS)
-        if not (t == "IWM" and d == MISSING)
-    ]
-    with warehouse(path) as con:
+def built(build_once):
+    def seed(con) -> None:
         con.execute("insert into core.spread_pairs values ('IWM', 'SPY')")
-        con.executemany(PRICE, rows)
-    build_models(path, select="+returns_monthly +relative_returns_daily")
+        con.executemany(
+            PRICE,
+            [
+                (t, d, price(t, i), price(t, i))
+                for t in ("IWM", "SPY")
+                for i, d in enumerate(SESSIONS)
+                if not (t == "IWM" and d == MISSING)
+            ],
+        )
 
-    def query(sql: str) -> list[tuple]:
-        with warehouse(path, read_only=True) as con:
-            return con.execute(sql).fetchall()
-
-    return query
+    return build_once("relative_returns", seed, "+returns_monthly +relative_returns_daily")
 
 
 def test_monthly_return_runs_between_month_end_sessions(built):

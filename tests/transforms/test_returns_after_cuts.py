@@ -2,16 +2,12 @@
 
 import math
 import statistics
-from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 import pytest
 from helpers import TARGET, daily
 
 from contracts.calendar import trading_days
-from transforms.build import build_models
-from warehouse.connection import warehouse
 
 PRICE = (
     "insert into core.prices_daily (ticker, date, close, adj_close, source, run_id, loaded_at) "
@@ -48,16 +44,8 @@ def expected_return(ticker: str, cycle_start: date, horizon: int) -> float | Non
 
 
 @pytest.fixture(scope="module")
-def built(models_dir: Path) -> Callable[[str], list[tuple]]:
-    """One build for the module's read-only tests (a build costs several seconds)."""
-    path = models_dir / "returns_after_cuts.duckdb"
-    rows = [
-        (ticker, day, price(ticker, i), price(ticker, i))
-        for ticker in ("IWM", "SPY", "^RUT", "^GSPC")
-        for i, day in enumerate(SESSIONS)
-        if not (ticker == "IWM" and day == MISSING)
-    ]
-    with warehouse(path) as con:
+def built(build_once):
+    def seed(con) -> None:
         con.executemany(TARGET, daily("DFEDTARU", "2024-05-01", "2025-04-30", LEVELS))
         con.execute(
             "insert into core.universe_tickers values ('IWM', 'small'), ('IJR', 'small'), "
@@ -65,16 +53,18 @@ def built(models_dir: Path) -> Callable[[str], list[tuple]]:
         )
         con.execute("insert into core.spread_pairs values ('IWM', 'SPY')")
         con.execute("insert into core.index_pairs values ('^RUT', '^GSPC')")
-        con.executemany(PRICE, rows)
-    build_models(
-        path, select="+pair_returns_after_cuts +returns_after_cuts_summary +size_returns_after_cuts"
-    )
+        con.executemany(
+            PRICE,
+            [
+                (ticker, day, price(ticker, i), price(ticker, i))
+                for ticker in ("IWM", "SPY", "^RUT", "^GSPC")
+                for i, day in enumerate(SESSIONS)
+                if not (ticker == "IWM" and day == MISSING)
+            ],
+        )
 
-    def query(sql: str) -> list[tuple]:
-        with warehouse(path, read_only=True) as con:
-            return con.execute(sql).fetchall()
-
-    return query
+    select = "+pair_returns_after_cuts +returns_after_cuts_summary +size_returns_after_cuts"
+    return build_once("returns_after_cuts", seed, select)
 
 
 def test_pair_returns_run_from_the_last_session_before_the_cut_to_h_sessions_later(built):
