@@ -156,19 +156,22 @@ def _numbers(column: pd.Series, name: str) -> tuple[pd.Series, pd.Series]:
 class Layout:
     """How one dataset's files map onto its columns.
 
-    ``aliases`` maps normalized header names to our columns; a single column named after a key
-    (``Date,^GSPC``, ``observation_date,DFF``) holds ``named_value`` for that key. ``defaults``
-    fill a missing column from the parsed ones and say so in a note."""
+    ``aliases`` maps normalized header names to our columns; keys must match ``key_pattern``.
+    With ``named_value``, a single column named after a key (``Date,^GSPC``,
+    ``observation_date,DFF``) holds that value for that key. ``defaults`` fill a missing column
+    from the parsed ones and say so in a note; ``zero_if_empty`` columns (no dividend, no split)
+    are 0 where absent or empty."""
 
     dataset: Dataset
     key_option: str
+    key_pattern: re.Pattern[str]
     aliases: Mapping[str, str]
     required: tuple[str, ...] = ()
-    key_pattern: re.Pattern[str] | None = None
     named_value: str | None = None
     defaults: Mapping[str, tuple[Callable[[pd.DataFrame], pd.Series], str]] = field(
         default_factory=dict
     )
+    zero_if_empty: frozenset[str] = frozenset()
     ignored: frozenset[str] = frozenset()
 
     @property
@@ -196,7 +199,7 @@ def _map_columns(
             mapping[header] = ours
         elif _normalize(header) in layout.ignored:
             continue
-        elif layout.key_pattern is not None and layout.key_pattern.match(str(header).strip()):
+        elif layout.named_value and layout.key_pattern.match(str(header).strip()):
             named_key = str(header).strip()
             mapping[header] = layout.named_value
         else:
@@ -238,7 +241,7 @@ def read_dataset(request: FileRequest, layout: Layout) -> ParsedFile:
             )
         frame[layout.key] = key
     else:
-        frame[layout.key] = frame[layout.key].astype("string").str.strip()
+        frame[layout.key] = frame[layout.key].astype("string").str.strip().str.upper()
     if request.key is not None:
         held = sorted(set(frame[layout.key].dropna()))
         frame = frame[frame[layout.key] == request.key]
@@ -257,6 +260,8 @@ def _parse(
     out = pd.DataFrame(index=frame.index)
     out[layout.key] = frame[layout.key].astype("str")
     out[layout.date], reasons = _dates(frame[layout.date])
+    bad_key = reasons.isna() & ~out[layout.key].map(lambda k: bool(layout.key_pattern.match(k)))
+    reasons[bad_key] = [f"{layout.key} {k!r} is not valid" for k in out[layout.key][bad_key]]
     notes = []
     for column in dataset.value_columns:
         if column in frame:
@@ -269,6 +274,8 @@ def _parse(
                 notes.append(f"{request.path.name} has no {column}: {said}")
         else:
             out[column] = float("nan")
+        if column in layout.zero_if_empty:
+            out[column] = out[column].fillna(0.0)
     out["source"] = request.source_name
     out = out[list(dataset.columns)]
     bad = reasons.notna()
@@ -280,13 +287,10 @@ def _parse(
     )
 
 
-def _zeros(frame: pd.DataFrame) -> pd.Series:
-    return pd.Series(0.0, index=frame.index)
-
-
 PRICE_LAYOUT = Layout(
     dataset=PRICES,
     key_option="--ticker",
+    key_pattern=TICKER_RE,
     aliases={
         "ticker": "ticker",
         "symbol": "ticker",
@@ -303,16 +307,14 @@ PRICE_LAYOUT = Layout(
         "stock_splits": "stock_splits",
     },
     required=("close",),
-    key_pattern=TICKER_RE,
     named_value="close",
     defaults={
         "adj_close": (
             lambda frame: frame["close"],
             "adj_close = close, so returns include dividends only if that close is adjusted",
         ),
-        "dividends": (_zeros, ""),
-        "stock_splits": (_zeros, ""),
     },
+    zero_if_empty=frozenset({"dividends", "stock_splits"}),
     # yfinance's extra columns for funds that distribute capital gains, and its repair flag
     ignored=frozenset({"capital_gains", "repaired"}),
 )
@@ -320,6 +322,7 @@ PRICE_LAYOUT = Layout(
 RATE_LAYOUT = Layout(
     dataset=RATES,
     key_option="--series",
+    key_pattern=SERIES_RE,
     aliases={
         "series_id": "series_id",
         "date": "date",
@@ -327,13 +330,13 @@ RATE_LAYOUT = Layout(
         "value": "value",
     },
     required=("value",),
-    key_pattern=SERIES_RE,
     named_value="value",
 )
 
 FUNDAMENTAL_LAYOUT = Layout(
     dataset=FUNDAMENTALS,
     key_option="--ticker",
+    key_pattern=TICKER_RE,
     aliases={
         **{c: c for c in FUNDAMENTALS.columns if c != "source"},
         "date": "asof_date",

@@ -151,6 +151,20 @@ def test_unreadable_cells_come_back_with_their_reason(tmp_path):
     ]
 
 
+def test_canonical_prices_fill_empty_actions_with_zero_and_reject_bad_tickers(tmp_path):
+    path = write(
+        tmp_path,
+        "ticker,date,close,adj_close,dividends,stock_splits\n"
+        "iwm,2024-01-02,190,189,,\nI W M,2024-01-03,191,190,0.5,0\n",
+    )
+
+    parsed = read("prices", path)
+
+    row = parsed.frames["prices"].iloc[0]
+    assert (row["ticker"], row["dividends"], row["stock_splits"]) == ("IWM", 0.0, 0.0)
+    assert parsed.rejected["prices"]["reason"].tolist() == ["ticker 'I W M' is not valid"]
+
+
 def test_canonical_fundamentals_take_any_subset_of_the_columns(tmp_path):
     path = write(tmp_path, "asof_date,trailing_pe,total_assets\n2020-06-30,15.2,4.1e10\n")
 
