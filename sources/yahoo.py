@@ -162,7 +162,7 @@ def fetch_prices(
     return pd.concat(frames, ignore_index=True) if frames else empty_prices()
 
 
-def _plumbing(settings: Settings, retry: RetryPolicy | None) -> tuple[RetryPolicy, RateLimiter]:
+def plumbing(settings: Settings, retry: RetryPolicy | None) -> tuple[RetryPolicy, RateLimiter]:
     """Caches configured, plus the retry policy and the process-wide Yahoo request budget."""
     configure_yfinance(settings.yahoo_cache_dir)
     limiter = shared_limiter(SOURCE, settings.yahoo_requests_per_minute / 60.0)
@@ -179,7 +179,7 @@ def extract_prices(
 ) -> Extraction:
     """Bars per ticker over its own window, isolated per ticker (frames={'prices': ...})."""
     settings = settings or get_settings()
-    policy, limiter = _plumbing(settings, retry)
+    policy, limiter = plumbing(settings, retry)
     timeout = settings.yahoo_timeout_seconds
 
     def fetch_one(ticker: str) -> dict[str, pd.DataFrame]:
@@ -207,7 +207,7 @@ def extract_fundamentals(
 ) -> Extraction:
     """Today's snapshot per ticker (frames={'fundamentals', 'sector_weights'})."""
     settings = settings or get_settings()
-    policy, limiter = _plumbing(settings, retry)
+    policy, limiter = plumbing(settings, retry)
 
     def fetch_one(ticker: str) -> dict[str, pd.DataFrame]:
         fundamentals, sectors = fetch_fundamentals(
