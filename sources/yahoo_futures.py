@@ -2,7 +2,7 @@
 
 Each contract (``ZQZ25.CBT``) and the front month (``ZQ=F``) is one ``Ticker.history`` call, so
 windows, catch-up, retries, the rate limit and the "no bar before the close" rule are those of
-``sources.yahoo.fetch_prices``; only the columns differ: the close, and the month the contract
+``sources.yahoo.extract_history``; only the columns differ: the close, and the month the contract
 prices (``contracts.futures.contract_month``). Yahoo dates CBOT bars by the trading day.
 """
 
@@ -16,10 +16,10 @@ import requests
 
 from contracts.datasets import FUTURES
 from contracts.futures import contract_month
-from contracts.settings import Settings, get_settings
-from sources.extraction import Extraction, isolate
+from contracts.settings import Settings
+from sources.extraction import Extraction
 from sources.retry import RetryPolicy
-from sources.yahoo import SOURCE, fetch_prices, plumbing
+from sources.yahoo import SOURCE, extract_history
 
 
 def empty_futures() -> pd.DataFrame:
@@ -64,19 +64,7 @@ def extract_futures(
 ) -> Extraction:
     """Daily closes per futures symbol over its window, isolated per symbol
     (frames={'futures': ...}); a symbol Yahoo does not know fails alone."""
-    settings = settings or get_settings()
-    policy, limiter = plumbing(settings, retry)
-
-    def fetch_one(symbol: str) -> dict[str, pd.DataFrame]:
-        start, end = windows[symbol]
-        bars = fetch_prices(
-            [symbol], start, end, session=session, now=now,
-            timeout=settings.yahoo_timeout_seconds, retry=policy, limiter=limiter,
-        )  # fmt: skip
-        return {FUTURES.name: normalize_futures(bars)}
-
-    extraction = isolate(
-        FUTURES.name, windows.keys(), fetch_one, max_failure_ratio=settings.max_failure_ratio
-    )
-    extraction.frames.setdefault(FUTURES.name, empty_futures())
-    return extraction
+    return extract_history(
+        windows, FUTURES.name, normalize_futures,
+        session=session, settings=settings, now=now, retry=retry,
+    )  # fmt: skip
