@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from contracts.calendar import trading_days
+from contracts.futures import fed_funds_symbols
 
 if TYPE_CHECKING:
     from click.testing import Result
@@ -70,6 +71,8 @@ def serve_sources(yahoo: YahooMock, fred: FredStub, monkeypatch: pytest.MonkeyPa
         yahoo.bars(ticker, [Bar(day=d, close=100.0 + n + i / 10) for i, d in enumerate(days)])
         yahoo.fundamentals(ticker, recorded_as="QQQ")
     yahoo.unknown("NOPE")
+    for n, symbol in enumerate(fed_funds_symbols(RUN_DATE)):
+        yahoo.bars(symbol, [Bar(day=d, close=94.92 + n / 100) for d in days], "FUTURE")
     fred.observations("DGS10", {date(2023, 6, 1): "3.61", date(2023, 6, 2): ".", RUN_DATE: "3.69"})
     fred.serve_file("series", "DGS10", "DFF_series_info.xml")  # any series' metadata will do
 
@@ -118,6 +121,12 @@ def test_live_run_loads_yahoo_and_fred_and_ends_partial_on_one_bad_key(
     ]
     assert read(live_env, "select count(*) from core.rates_daily where value is null") == [(1,)]
     assert read(live_env, "select count(*) from mart.pe_spread_daily") == [(1,)]
+    futures = read(
+        live_env,
+        "select count(distinct symbol), count(*), min(contract_month)::varchar, "
+        "max(contract_month)::varchar from core.futures_daily where source = 'yahoo'",
+    )
+    assert futures == [(13, 13 * days, "2023-05-01", "2024-05-01")]  # ZQ=F priced May in May
 
 
 def test_fred_key_appears_in_no_log_output_prefect_record_or_warehouse_value(
@@ -182,7 +191,7 @@ def test_no_network_fails_each_source_within_seconds_and_leaves_the_warehouse_va
     assert result.exit_code != 0
     assert elapsed < 60
     lines = [line for line in result.output.splitlines() if "source unreachable" in line]
-    for dataset in ("prices", "fundamentals", "rates"):
+    for dataset in ("prices", "fundamentals", "rates", "futures"):
         assert any(line.startswith(f"error: {dataset}:") for line in lines), result.output
     assert read(live_env, "select status from audit.runs") == [("failed",)]
     assert read(live_env, "select count(*) > 0 from audit.schema_migrations") == [(True,)]
