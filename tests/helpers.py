@@ -5,6 +5,7 @@ The fixtures that use them live in tests/conftest.py; network-edge fakes live in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -94,3 +95,13 @@ def quarantine_ids(path: Path) -> dict[str, int]:
     with duckdb.connect(str(path), read_only=True) as con:
         rows = con.sql("select cast(date as varchar), quarantine_id from quarantine.prices")
         return dict(rows.fetchall())
+
+
+def reader(path: Path) -> Callable[[str], list[tuple]]:
+    """Run one query read-only against the warehouse at ``path``, closing it after."""
+
+    def run(sql: str) -> list[tuple]:
+        with warehouse(path, read_only=True) as con:
+            return con.execute(sql).fetchall()
+
+    return run

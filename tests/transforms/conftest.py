@@ -5,6 +5,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers import reader
 
 from transforms.build import ModelResult, build_models
 from warehouse.connection import warehouse
@@ -44,8 +45,4 @@ def build(models_path: Path) -> Callable[..., list[ModelResult]]:
 
 @pytest.fixture
 def query(models_path: Path) -> Callable[[str], list[tuple]]:
-    def run(sql: str) -> list[tuple]:
-        with warehouse(models_path, read_only=True) as con:
-            return con.execute(sql).fetchall()
-
-    return run
+    return reader(models_path)

@@ -5,6 +5,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
+from helpers import reader
 
 from transforms.build import build_models
 from warehouse.connection import warehouse
@@ -77,12 +78,7 @@ def flows(models_dir: Path) -> Callable[[str], list[tuple]]:
         con.executemany(FUND, SNAPSHOTS)
         con.executemany(BAR, [("SPLIT", D[2], 50.6, 2.0), ("SPLITSH", D[2], 50.5, 2.0)])
     build_models(path, select="+etf_flows_daily +size_rotation_daily")
-
-    def query(sql: str) -> list[tuple]:
-        with warehouse(path, read_only=True) as con:
-            return con.execute(sql).fetchall()
-
-    return query
+    return reader(path)
 
 
 def _rows(flows, ticker: str, columns: str, table: str = "mart.etf_flows_daily") -> list[tuple]:

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers import reader
 
 from transforms.build import build_models
 from warehouse.connection import warehouse
@@ -65,12 +66,7 @@ def query(models_dir: Path) -> Callable[[str], list[tuple]]:
             ],
         )
     build_models(path, select="+pe_spread_daily +implied_policy_path")
-
-    def run(sql: str) -> list[tuple]:
-        with warehouse(path, read_only=True) as con:
-            return con.execute(sql).fetchall()
-
-    return run
+    return reader(path)
 
 
 def test_both_sides_of_a_pair_use_the_same_pe_definition_when_both_have_it(query):
