@@ -102,8 +102,29 @@ def _print_report(report) -> None:
                 for s, lg, d, disc, z in report.latest_discounts
             ],
         )
+    _print_lookthrough(report.lookthrough)
     for note in report.notes:
         out.print(f"note: {note}")
+
+
+def _print_lookthrough(funds: list[dict]) -> None:
+    """Each fund's latest look-through: how much of it is quoted, and why a figure is missing."""
+    if not funds:
+        return
+    columns = ["fund", "date", "constituents", "unmapped", "unquoted"]
+    print_table(
+        "look-through coverage (latest per fund)",
+        [*columns, "coverage", "forward P/E", "note"],
+        [
+            (
+                *(f[c] for c in columns),
+                f"{f['coverage_weight']:.1%}",
+                None if f["forward_pe"] is None else f"{f['forward_pe']:.1f}",
+                f["note"],
+            )
+            for f in funds
+        ],
+    )
 
 
 def _json_default(value: object) -> str:
@@ -126,12 +147,13 @@ def status(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Recent runs, and per dataset and key the last loaded date and any gaps."""
-    from warehouse.status import key_ranges, price_gaps, recent_runs
+    from warehouse.status import key_ranges, latest_lookthrough, price_gaps, recent_runs
 
     with opened(warehouse) as (path, con):
         runs = recent_runs(con)
         ranges = key_ranges(con)
         gaps = price_gaps(con, last_complete_day())
+        lookthrough = latest_lookthrough(con)
     for entry in ranges["prices"]:
         entry["gaps"] = gaps.get(entry["key"], [])
     doc = {
@@ -140,6 +162,7 @@ def status(
         "bi_database": str(get_settings().bi_database_for(path.resolve())),
         "runs": runs,
         "datasets": ranges,
+        "lookthrough": lookthrough,
     }
     if as_json:
         typer.echo(json.dumps(doc, default=_json_default, indent=2))
@@ -158,6 +181,7 @@ def status(
                 for e in entries
             ],
         )
+    _print_lookthrough(lookthrough)
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""The four extracted datasets: their columns, keys and core tables, shared by every layer.
+"""The extracted datasets: their columns, keys and core tables, shared by every layer.
 
 Sources emit frames with exactly these columns; the loader and suites rely on them.
 """
@@ -78,11 +78,61 @@ RATES = Dataset(
     date_column="date",
 )
 
-DATASETS: dict[str, Dataset] = {d.name: d for d in (PRICES, FUNDAMENTALS, SECTOR_WEIGHTS, RATES)}
+# a fund's holdings as its issuer lists them (cash and futures lines included, by asset class);
+# yahoo_ticker is the Yahoo symbol a holding maps to, NULL when it cannot be mapped
+HOLDINGS = Dataset(
+    name="holdings",
+    table="core.fund_holdings",
+    key=("fund", "asof_date", "holding_ticker", "name"),
+    columns=(
+        "fund",
+        "asof_date",
+        "holding_ticker",
+        "name",
+        "sector",
+        "asset_class",
+        "market_value",
+        "weight",
+        "shares",
+        "price",
+        "yahoo_ticker",
+        "partial",
+        "source",
+    ),
+    date_column="asof_date",
+)
+
+# one quote per constituent (Yahoo symbol) and day, shared by every fund holding it
+CONSTITUENT_QUOTES = Dataset(
+    name="constituent_quotes",
+    table="core.constituent_quotes",
+    key=("ticker", "asof_date"),
+    columns=(
+        "ticker",
+        "asof_date",
+        "price",
+        "market_cap",
+        "shares_outstanding",
+        "eps_trailing",
+        "eps_forward",
+        "eps_current_year",
+        "trailing_pe",
+        "forward_pe",
+        "currency",
+        "source",
+    ),
+    date_column="asof_date",
+)
+
+DATASETS: dict[str, Dataset] = {
+    d.name: d for d in (PRICES, FUNDAMENTALS, SECTOR_WEIGHTS, RATES, HOLDINGS, CONSTITUENT_QUOTES)
+}
 
 # extraction groups: one source call yields these datasets (a fund snapshot carries its sectors)
 EXTRACTION_GROUPS: dict[str, tuple[str, ...]] = {
     "prices": ("prices",),
     "fundamentals": ("fundamentals", "sector_weights"),
     "rates": ("rates",),
+    # quotes are asked for the holdings' distinct names, so both come from one call
+    "holdings": ("holdings", "constituent_quotes"),
 }

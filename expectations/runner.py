@@ -19,9 +19,24 @@ from great_expectations.core import (
     ExpectationValidationResult,
 )
 
-from contracts.datasets import FUNDAMENTALS, PRICES, RATES, SECTOR_WEIGHTS, Dataset
+from contracts.datasets import (
+    CONSTITUENT_QUOTES,
+    FUNDAMENTALS,
+    HOLDINGS,
+    PRICES,
+    RATES,
+    SECTOR_WEIGHTS,
+    Dataset,
+)
 from contracts.errors import DataQualityError
-from expectations import fundamentals, prices, rates, sector_weights
+from expectations import (
+    constituent_quotes,
+    fundamentals,
+    holdings,
+    prices,
+    rates,
+    sector_weights,
+)
 from expectations.common import NAME_KEY, RUN_DATE
 from expectations.gx_context import run_suite, suite_for
 
@@ -35,6 +50,8 @@ SUITE_BUILDERS: dict[str, Callable[[], gx.ExpectationSuite]] = {
     FUNDAMENTALS.name: fundamentals.build_suite,
     SECTOR_WEIGHTS.name: sector_weights.build_suite,
     RATES.name: rates.build_suite,
+    HOLDINGS.name: holdings.build_suite,
+    CONSTITUENT_QUOTES.name: constituent_quotes.build_suite,
 }
 
 

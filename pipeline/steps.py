@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from contracts.calendar import is_trading_day, trading_days_back
-from contracts.datasets import DATASETS, RATES
+from contracts.datasets import DATASETS, FUNDAMENTALS, HOLDINGS, RATES
 from contracts.errors import DataQualityError
 from contracts.settings import Settings
 from expectations.data_docs import build_data_docs
@@ -30,6 +30,8 @@ from warehouse.loader import (
     source_kind,
     upsert_series_meta,
 )
+from warehouse.lookthrough import keep_issuer_shares, upsert_issuer_shares
+from warehouse.status import latest_lookthrough
 from warehouse.universe import sync_universe
 from warehouse.watermarks import plan_windows, watermarks
 
@@ -44,6 +46,7 @@ class Plan:
     prices: Windows = field(default_factory=dict)
     fundamentals: Windows = field(default_factory=dict)
     rates: Windows = field(default_factory=dict)
+    holdings: Windows = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     market_closed: bool = False
 
@@ -80,7 +83,8 @@ def prepare(
         claim_source_kind(con, source_kind(source))
         sync_universe(con, universe)
         marks = {
-            name: watermarks(con, DATASETS[name]) for name in ("prices", "fundamentals", "rates")
+            name: watermarks(con, DATASETS[name])
+            for name in ("prices", "fundamentals", "rates", "holdings")
         }
     plan = Plan()
     plan.rates = plan_windows(
@@ -95,7 +99,8 @@ def prepare(
     )
     sessions = max(settings.price_overlap_days, overlap_days or 0)
     back = lambda d: trading_days_back(d, sessions)  # noqa: E731
-    for group, keys in (("prices", universe.tickers), ("fundamentals", universe.funds)):
+    snapshots = (("fundamentals", universe.funds), ("holdings", universe.funds))
+    for group, keys in (("prices", universe.tickers), *snapshots):
         windows = plan_windows(
             keys, marks[group], run_date=run_date, history_start=start, overlap_start=back
         )
@@ -148,14 +153,19 @@ def load_dataset(
         audit.record_failures(con, run_id=run_id, failures=failures)
         if dataset == RATES.name and "series_meta" in extraction.frames:
             upsert_series_meta(con, extraction.frames["series_meta"], run_id=run_id)
+        if dataset == HOLDINGS.name and "fund_shares" in extraction.frames:
+            upsert_issuer_shares(con, extraction.frames["fund_shares"], run_id=run_id)
         if also is not None:
             also(con)
 
     with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
+        valid = outcome.valid
+        if dataset == FUNDAMENTALS.name:  # the issuer's daily fund shares beat Yahoo's
+            valid = keep_issuer_shares(con, valid)
         return load_batch(
             con,
             DATASETS[dataset],
-            outcome.valid,
+            valid,
             outcome.quarantined,
             run_id=run_id,
             validations=outcome.results,
@@ -188,7 +198,8 @@ def load(
 
 def transform(path: Path, *, report: RunReport, settings: Settings) -> list[ModelResult]:
     """Rebuild the models with dbt (which opens the warehouse itself, so no connection of ours
-    is open meanwhile), then note the latest P/E discount per pair for the summary."""
+    is open meanwhile), then note the latest P/E discount per pair and each fund's latest
+    look-through coverage for the summary."""
     with warehouse(path, lock_timeout=settings.lock_timeout_seconds):
         pass  # waits for another writer's lock (dbt would fail at once) and applies migrations
     results = build_models(path)
@@ -200,6 +211,7 @@ def transform(path: Path, *, report: RunReport, settings: Settings) -> list[Mode
                    partition by small_ticker, large_ticker order by date desc) = 1
                order by small_ticker, large_ticker"""
         ).fetchall()
+        report.lookthrough = latest_lookthrough(con)
     return results
 
 

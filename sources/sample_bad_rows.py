@@ -24,6 +24,8 @@ BAD_ROWS: dict[str, tuple[str, ...]] = {
     "fundamentals": ("negative_total_assets", "duplicate_key"),
     "sector_weights": ("weight_above_one",),
     "rates": ("after_run_date", "duplicate_key"),
+    "holdings": ("weight_as_percent", "negative_stock_value"),
+    "constituent_quotes": ("nonpositive_price",),
 }  # fmt: skip
 
 
@@ -74,11 +76,25 @@ def _rate_rows(t: Row, first: date, run_date: date) -> list[Row]:
     return [{**t, "date": _next_weekday(run_date)}, {**t, "value": t["value"] + 0.01}]
 
 
+def _holding_rows(t: Row, first: date, run_date: date) -> list[Row]:
+    day = _earlier_session(first, 1)
+    return [
+        {**t, "asof_date": day, "weight": 1.06},  # 1.06 % written as a percentage
+        {**t, "asof_date": day, "name": f"{t['name']} B", "market_value": -1.0e6},
+    ]
+
+
+def _quote_rows(t: Row, first: date, run_date: date) -> list[Row]:
+    return [{**t, "asof_date": _earlier_session(first, 1), "price": 0.0}]
+
+
 _BUILDERS: dict[str, Callable[[Row, date, date], list[Row]]] = {
     "prices": _price_rows,
     "fundamentals": _fundamental_rows,
     "sector_weights": _sector_rows,
     "rates": _rate_rows,
+    "holdings": _holding_rows,
+    "constituent_quotes": _quote_rows,
 }
 
 
@@ -89,6 +105,8 @@ def inject_bad_rows(frame: pd.DataFrame, dataset: str, run_date: date) -> pd.Dat
     with another volume, a Saturday, the next session after ``run_date``. Fundamentals:
     negative total_assets, duplicate (ticker, asof_date). Sector weights: weight > 1.
     Rates: the next weekday after ``run_date``, duplicate (series_id, date) with another value.
+    Holdings: a weight given in percent (1.06), a stock line worth -1m USD. Constituent
+    quotes: a price of 0.
     """
     if frame.empty:
         raise ValueError(f"inject_bad_rows({dataset!r}) needs at least one row to copy")
