@@ -116,6 +116,8 @@ def parse_ishares(text: str) -> IssuerFile:
         if len(row) < len(header):  # the blank line and legal footer after the table
             break
         body.append(row)
+    if not body:
+        raise ValueError("the holdings table has no lines")
     text_columns = ("holding_ticker", "name", "sector", "asset_class")
     lines = pd.DataFrame(
         {
