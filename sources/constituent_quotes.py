@@ -69,11 +69,12 @@ def _number(value: object) -> float:
     return float(value) if math.isfinite(value) else math.nan
 
 
-def empty_quotes() -> pd.DataFrame:
-    frame = pd.DataFrame({c: pd.Series(dtype="float64") for c in CONSTITUENT_QUOTES.columns})
-    return frame.astype(
-        {"ticker": "str", "asof_date": "datetime64[ns]", "currency": "str", "source": "str"}
-    )
+def quotes_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """CONSTITUENT_QUOTES rows with the contract's dtypes (every source builds its frame here)."""
+    frame = pd.DataFrame(rows, columns=list(CONSTITUENT_QUOTES.columns))
+    text = {"ticker": "str", "currency": "str", "source": "str"}
+    numbers = {c: "float64" for c in CONSTITUENT_QUOTES.columns if c not in text}
+    return frame.astype({**numbers, **text, "asof_date": "datetime64[ns]"})
 
 
 def normalize_quotes(results: Sequence[Mapping[str, Any]], asof: date) -> pd.DataFrame:
@@ -89,12 +90,7 @@ def normalize_quotes(results: Sequence[Mapping[str, Any]], asof: date) -> pd.Dat
         for item in results
         if isinstance(item.get("symbol"), str)
     ]
-    if not rows:
-        return empty_quotes()
-    frame = pd.DataFrame(rows, columns=list(CONSTITUENT_QUOTES.columns))
-    return frame.astype(
-        {"ticker": "str", "asof_date": "datetime64[ns]", "currency": "str", "source": "str"}
-    )
+    return quotes_frame(rows)
 
 
 def _request(symbols: Sequence[str], session: requests.Session | None, timeout: float) -> list:
@@ -128,7 +124,7 @@ def fetch_quotes(
     policy = retry or RetryPolicy()
     unique = list(dict.fromkeys(symbols))
     batches = [tuple(unique[i : i + batch_size]) for i in range(0, len(unique), batch_size)]
-    out = QuoteBatches(frame=empty_quotes())
+    out = QuoteBatches(frame=quotes_frame([]))
     frames, answered, streak = [], False, 0
 
     def attempt(batch: tuple[str, ...]) -> list:

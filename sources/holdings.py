@@ -61,6 +61,7 @@ _COLUMNS: dict[str, tuple[str, ...]] = {  # our column -> the issuer's header na
     "price": ("price",),
 }
 _REQUIRED = ("holding_ticker", "name", "asset_class", "market_value", "weight")
+_TEXT = ("fund", "holding_ticker", "name", "sector", "asset_class", "yahoo_ticker", "source")
 _DATE_FORMATS = ("%b %d, %Y", "%d-%b-%Y", "%m/%d/%Y", "%Y-%m-%d")
 
 
@@ -141,6 +142,30 @@ def parse_ishares(text: str) -> IssuerFile:
 PARSERS = {"ishares": parse_ishares}
 
 
+def holdings_frame(data: Mapping[str, object] | list[dict[str, object]]) -> pd.DataFrame:
+    """HOLDINGS rows with the contract's dtypes (text as str with NaN for missing, dates as
+    datetime64[ns], numbers as float64), from columns or records; every source builds its
+    frame here so the suite and the loader see one shape."""
+    frame = pd.DataFrame(data, columns=list(HOLDINGS.columns))
+    numbers = {c: "float64" for c in ("market_value", "weight", "shares", "price")}
+    return frame.astype(
+        {**dict.fromkeys(_TEXT, "str"), **numbers, "asof_date": "datetime64[ns]", "partial": "bool"}
+    )
+
+
+def fund_shares_frame(rows: list[tuple[str, date, float, str]]) -> pd.DataFrame:
+    """The funds' shares outstanding as issuer files state them: FUND_SHARES_COLUMNS rows."""
+    frame = pd.DataFrame(rows, columns=list(FUND_SHARES_COLUMNS))
+    return frame.astype(
+        {
+            "fund": "str",
+            "asof_date": "datetime64[ns]",
+            "shares_outstanding": "float64",
+            "source": "str",
+        }
+    )
+
+
 def normalize_holdings(
     issuer: IssuerFile,
     *,
@@ -151,33 +176,21 @@ def normalize_holdings(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(HOLDINGS rows, the fund's shares outstanding as FUND_SHARES_COLUMNS) for ``asof``."""
     lines = issuer.lines
-    frame = pd.DataFrame(
+    frame = holdings_frame(
         {
             "fund": fund,
             "asof_date": pd.Series(pd.Timestamp(asof), index=lines.index),
-            "holding_ticker": lines["holding_ticker"].astype("str"),
-            "name": lines["name"].astype("str"),
-            "sector": lines["sector"].astype("str"),
-            "asset_class": lines["asset_class"].astype("str"),
-            "market_value": lines["market_value"].astype("float64"),
+            **{c: lines[c] for c in ("holding_ticker", "name", "sector", "asset_class")},
+            **{c: lines[c] for c in ("market_value", "shares", "price")},
             "weight": lines["weight"].astype("float64") / 100,
-            "shares": lines["shares"].astype("float64"),
-            "price": lines["price"].astype("float64"),
             "yahoo_ticker": [yahoo_symbol(t, symbols) for t in lines["holding_ticker"]],
             "partial": False,
             "source": source,
-        },
-        columns=list(HOLDINGS.columns),
+        }
     )
-    frame["asof_date"] = frame["asof_date"].astype("datetime64[ns]")
-    frame["yahoo_ticker"] = frame["yahoo_ticker"].astype("str")
-    shares = pd.DataFrame(
-        [(fund, pd.Timestamp(asof), issuer.shares_outstanding, source)]
-        if issuer.shares_outstanding is not None
-        else [],
-        columns=list(FUND_SHARES_COLUMNS),
-    ).astype({"asof_date": "datetime64[ns]", "shares_outstanding": "float64"})
-    return frame, shares
+    shares = issuer.shares_outstanding
+    rows = [] if shares is None else [(fund, asof, shares, source)]
+    return frame, fund_shares_frame(rows)
 
 
 def _asof(issuer: IssuerFile, asof: date | None, what: str) -> date:

@@ -22,7 +22,7 @@ from contracts.datasets import CONSTITUENT_QUOTES, HOLDINGS
 from contracts.settings import Settings
 from sources.constituent_quotes import fetch_quotes
 from sources.extraction import Extraction, KeyFailure, isolate
-from sources.holdings import FUND_SHARES_COLUMNS, fetch_issuer_holdings
+from sources.holdings import fetch_issuer_holdings, fund_shares_frame, holdings_frame
 from sources.retry import EmptyResultError, RateLimiter, RetryPolicy, shared_limiter, with_retries
 from sources.symbols import yahoo_symbol
 from sources.yahoo_client import call_yahoo, configure_yfinance
@@ -30,24 +30,12 @@ from sources.yahoo_client import call_yahoo, configure_yfinance
 SOURCE = "yahoo"
 
 
-def empty_holdings() -> pd.DataFrame:
-    return pd.DataFrame(columns=list(HOLDINGS.columns)).astype(
-        {"asof_date": "datetime64[ns]", "partial": "bool"}
-    )
-
-
-def empty_fund_shares() -> pd.DataFrame:
-    return pd.DataFrame(columns=list(FUND_SHARES_COLUMNS)).astype(
-        {"asof_date": "datetime64[ns]", "shares_outstanding": "float64"}
-    )
-
-
 def normalize_top_holdings(
     fund: str, asof: date, top: pd.DataFrame, symbols: Mapping[str, str]
 ) -> pd.DataFrame:
     """HOLDINGS rows from yfinance's top_holdings (index Symbol; Name, Holding Percent)."""
     tickers = [str(s) for s in top.index]
-    frame = pd.DataFrame(
+    return holdings_frame(
         {
             "fund": fund,
             "asof_date": pd.Timestamp(asof),
@@ -62,11 +50,7 @@ def normalize_top_holdings(
             "yahoo_ticker": [yahoo_symbol(t, symbols) for t in tickers],
             "partial": True,
             "source": SOURCE,
-        },
-        columns=list(HOLDINGS.columns),
-    )
-    return frame.astype(
-        {"asof_date": "datetime64[ns]", "sector": "str", "yahoo_ticker": "str", "weight": "float"}
+        }
     )
 
 
@@ -162,8 +146,8 @@ def extract_lookthrough(
     extraction = isolate(
         HOLDINGS.name, funds, fetch_one, max_failure_ratio=settings.max_failure_ratio
     )
-    holdings = extraction.frames.setdefault(HOLDINGS.name, empty_holdings())
-    extraction.frames.setdefault("fund_shares", empty_fund_shares())
+    holdings = extraction.frames.setdefault(HOLDINGS.name, holdings_frame([]))
+    extraction.frames.setdefault("fund_shares", fund_shares_frame([]))
     quotes = fetch_quotes(
         equity_symbols(holdings),
         asof,

@@ -23,9 +23,10 @@ import pandas as pd
 
 from contracts.calendar import trading_days_back
 from contracts.datasets import CONSTITUENT_QUOTES, HOLDINGS
+from sources.constituent_quotes import quotes_frame
 from sources.extraction import Extraction, isolate
-from sources.holdings import FUND_SHARES_COLUMNS
-from sources.lookthrough import empty_fund_shares, empty_holdings, equity_symbols
+from sources.holdings import fund_shares_frame, holdings_frame
+from sources.lookthrough import equity_symbols
 from sources.sample_funds import fund_path
 from sources.sample_paths import ANCHOR, HORIZON, PIN, grid_position, price_path, rng
 from sources.symbols import yahoo_symbol
@@ -188,34 +189,24 @@ def generate_holdings(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(HOLDINGS rows, fund shares) of ``fund`` on ``day``; partial without an issuer file."""
     rows = full_holdings(fund, day) if issuer_file else top_holdings(fund, day)
-    frame = pd.DataFrame(rows)
-    frame["yahoo_ticker"] = [yahoo_symbol(t, symbols) for t in frame["holding_ticker"]]
-    frame["partial"] = not issuer_file
-    frame["source"] = SOURCE
-    frame = frame[list(HOLDINGS.columns)].astype(
-        {"asof_date": "datetime64[ns]", "sector": "str", "yahoo_ticker": "str"}
+    frame = holdings_frame(
+        [
+            {
+                **row,
+                "yahoo_ticker": yahoo_symbol(str(row["holding_ticker"]), symbols),
+                "partial": not issuer_file,
+                "source": SOURCE,
+            }
+            for row in rows
+        ]
     )
-    shares = fund_path(fund).shares_outstanding[grid_position(day)]
-    fund_shares = pd.DataFrame(
-        [(fund, pd.Timestamp(day), float(shares), SOURCE)] if issuer_file else [],
-        columns=list(FUND_SHARES_COLUMNS),
-    ).astype({"asof_date": "datetime64[ns]", "shares_outstanding": "float64"})
-    return frame, fund_shares
+    shares = float(fund_path(fund).shares_outstanding[grid_position(day)])
+    return frame, fund_shares_frame([(fund, day, shares, SOURCE)] if issuer_file else [])
 
 
 def generate_quotes(tickers: list[str], day: date) -> pd.DataFrame:
     """CONSTITUENT_QUOTES rows of ``tickers`` on ``day`` (none for UNQUOTED)."""
-    rows = [_quote(company(t), day) for t in dict.fromkeys(tickers) if t != UNQUOTED]
-    frame = pd.DataFrame(rows, columns=list(CONSTITUENT_QUOTES.columns))
-    return frame.astype(
-        {
-            "ticker": "str",
-            "asof_date": "datetime64[ns]",
-            "currency": "str",
-            "source": "str",
-            **{c: "float64" for c in CONSTITUENT_QUOTES.value_columns if c != "currency"},
-        }
-    )
+    return quotes_frame([_quote(company(t), day) for t in dict.fromkeys(tickers) if t != UNQUOTED])
 
 
 def extract_holdings(
@@ -242,13 +233,13 @@ def extract_holdings(
         return {HOLDINGS.name: holdings, "fund_shares": shares}
 
     extraction = isolate(HOLDINGS.name, windows, fetch_one, max_failure_ratio=max_failure_ratio)
-    holdings = extraction.frames.setdefault(HOLDINGS.name, empty_holdings())
-    extraction.frames.setdefault("fund_shares", empty_fund_shares())
+    holdings = extraction.frames.setdefault(HOLDINGS.name, holdings_frame([]))
+    extraction.frames.setdefault("fund_shares", fund_shares_frame([]))
     quotes = [
         generate_quotes(equity_symbols(holdings[holdings["asof_date"] == pd.Timestamp(day)]), day)
         for day in sorted(set(days.values()))
     ]
     extraction.frames[CONSTITUENT_QUOTES.name] = (
-        pd.concat(quotes, ignore_index=True) if quotes else generate_quotes([], ANCHOR)
+        pd.concat(quotes, ignore_index=True) if quotes else quotes_frame([])
     )
     return extraction

@@ -68,6 +68,10 @@ def _is_tz_probe(request: requests.PreparedRequest) -> tuple[bool, str]:
     return "range=1d" in (request.url or ""), "tz probe (range=1d)"
 
 
+def _is_batch_quote(request: requests.PreparedRequest) -> tuple[bool, str]:
+    return "fields=" in (request.url or ""), "batch quote (fields=...)"
+
+
 def tz_probe_body(ticker: str) -> str:
     """The minimal chart answer yfinance needs to learn a ticker's exchange timezone."""
     meta = {"symbol": ticker, "exchangeTimezoneName": "America/New_York", "currency": "USD"}
@@ -195,7 +199,9 @@ class YahooMock:
             results = [{**aapl, "symbol": s, **known[s]} for s in asked.split(",") if s in known]
             return 200, {}, json.dumps({"quoteResponse": {"result": results, "error": None}})
 
-        self.rm.add_callback(responses.GET, QUOTE_URL, callback=reply)
+        # only the batch requests (they name their fields), so a single-symbol quote
+        # registered by ``fundamentals`` is never shadowed
+        self.rm.add_callback(responses.GET, QUOTE_URL, callback=reply, match=[_is_batch_quote])
 
     def calls_to(self, url: str) -> int:
         return sum(1 for c in self.rm.calls if (c.request.url or "").startswith(url))
@@ -266,18 +272,25 @@ def _issuer_handler(stub: IssuerStub) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def issuer_stub() -> Iterator[IssuerStub]:
-    stub = IssuerStub()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _issuer_handler(stub))
-    stub.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+def loopback(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A threaded HTTP server on 127.0.0.1:<free port> for the block; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True
     thread.start()
     try:
-        yield stub
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def issuer_stub() -> Iterator[IssuerStub]:
+    stub = IssuerStub()
+    with loopback(_issuer_handler(stub)) as base_url:
+        stub.base_url = base_url
+        yield stub
 
 
 # ---------------------------------------------------------------- FRED
@@ -361,22 +374,15 @@ def _handler(stub: FredStub) -> type[BaseHTTPRequestHandler]:
 def fred_stub() -> Iterator[FredStub]:
     """FRED on 127.0.0.1:<free port> serving DFF and GDP; unknown series answer 400."""
     stub = FredStub()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(stub))
-    stub.base_url = f"http://127.0.0.1:{server.server_address[1]}/fred"
     for series_id, observations, info in (
         ("DFF", "DFF_observations_2023-01-01_2023-06-06.xml", "DFF_series_info.xml"),
         ("GDP", "GDP_observations.xml", "GDP_series_info.xml"),
     ):
         stub.serve_file("series/observations", series_id, observations)
         stub.serve_file("series", series_id, info)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    try:
+    with loopback(_handler(stub)) as base_url:
+        stub.base_url = base_url + "/fred"
         yield stub
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def free_port() -> int:

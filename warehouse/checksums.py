@@ -40,28 +40,25 @@ def base_tables(
     return [name for (name,) in rows]
 
 
-def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    """The columns of ``table`` (schema.table) in name order."""
+def _typed_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
     schema, name = table.split(".")
-    rows = con.execute(
-        """select column_name from information_schema.columns
-           where table_schema = ? and table_name = ? and table_catalog = current_database()
-           order by column_name""",
-        [schema, name],
-    ).fetchall()
-    return [column for (column,) in rows]
-
-
-def _row_expression(
-    con: duckdb.DuckDBPyConnection, table: str, only: Collection[str] | None
-) -> str:
-    schema, name = table.split(".")
-    columns = con.execute(
+    return con.execute(
         """select column_name, data_type from information_schema.columns
            where table_schema = ? and table_name = ? and table_catalog = current_database()
            order by column_name""",
         [schema, name],
     ).fetchall()
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """The columns of ``table`` (schema.table) in name order."""
+    return [column for column, _ in _typed_columns(con, table)]
+
+
+def _row_expression(
+    con: duckdb.DuckDBPyConnection, table: str, only: Collection[str] | None
+) -> str:
+    columns = _typed_columns(con, table)
     parts = [
         f"""printf('%.12g', "{column}")""" if kind in _FLOAT_TYPES else f'"{column}"'
         for column, kind in columns
