@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from contracts.calendar import is_trading_day, trading_days_back
-from contracts.datasets import DATASETS, FUNDAMENTALS, HOLDINGS, RATES
+from contracts.datasets import DATASETS, HOLDINGS, RATES
 from contracts.errors import DataQualityError
 from contracts.settings import Settings
 from expectations.data_docs import build_data_docs
@@ -30,7 +30,7 @@ from warehouse.loader import (
     source_kind,
     upsert_series_meta,
 )
-from warehouse.lookthrough import keep_issuer_shares, upsert_issuer_shares
+from warehouse.lookthrough import rows_to_load, upsert_issuer_shares
 from warehouse.status import latest_lookthrough
 from warehouse.universe import sync_universe
 from warehouse.watermarks import plan_windows, watermarks
@@ -159,13 +159,10 @@ def load_dataset(
             also(con)
 
     with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
-        valid = outcome.valid
-        if dataset == FUNDAMENTALS.name:  # the issuer's daily fund shares beat Yahoo's
-            valid = keep_issuer_shares(con, valid)
         return load_batch(
             con,
             DATASETS[dataset],
-            valid,
+            rows_to_load(con, dataset, outcome.valid),
             outcome.quarantined,
             run_id=run_id,
             validations=outcome.results,

@@ -11,6 +11,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from contracts.datasets import FUNDAMENTALS
 from contracts.universe import Universe
 
 
@@ -64,6 +65,11 @@ def upsert_issuer_shares(
     finally:
         con.unregister("issuer_shares")
     return len(frame)
+
+
+def rows_to_load(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``dataset`` as they should be merged: fundamentals keep the issuer's shares."""
+    return keep_issuer_shares(con, frame) if dataset == FUNDAMENTALS.name else frame
 
 
 def keep_issuer_shares(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> pd.DataFrame:
