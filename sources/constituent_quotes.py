@@ -17,7 +17,6 @@ A symbol Yahoo does not return gets no row: it is counted as unquoted, never gue
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,6 +34,7 @@ from sources.retry import (
     with_retries,
 )
 from sources.yahoo_client import call_yahoo, configure_yfinance
+from sources.yahoo_fundamentals import _number as finite_number  # one reader of Yahoo numbers
 
 SOURCE = "yahoo"
 QUOTE_URL = "https://query1.finance.yahoo.com/v7/finance/quote"
@@ -60,13 +60,6 @@ class QuoteBatches:
 
     frame: pd.DataFrame
     failed: list[tuple[tuple[str, ...], str, str]] = field(default_factory=list)  # class, message
-    requests: int = 0
-
-
-def _number(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return math.nan
-    return float(value) if math.isfinite(value) else math.nan
 
 
 def quotes_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
@@ -83,7 +76,7 @@ def normalize_quotes(results: Sequence[Mapping[str, Any]], asof: date) -> pd.Dat
         {
             "ticker": str(item["symbol"]),
             "asof_date": pd.Timestamp(asof),
-            **{column: _number(item.get(name)) for column, name in FIELDS.items()},
+            **{column: finite_number(item.get(name)) for column, name in FIELDS.items()},
             "currency": item.get("currency"),
             "source": SOURCE,
         }
@@ -128,7 +121,6 @@ def fetch_quotes(
     frames, answered, streak = [], False, 0
 
     def attempt(batch: tuple[str, ...]) -> list:
-        out.requests += 1
         what = f"quotes {batch[0]}..{batch[-1]} ({len(batch)} symbols)"
         return call_yahoo(lambda: _request(batch, session, timeout), what, limiter)
 

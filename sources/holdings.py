@@ -72,7 +72,6 @@ class IssuerFile:
     lines: pd.DataFrame  # _COLUMNS' keys, issuer values parsed
     asof: date | None
     shares_outstanding: float | None
-    fund_name: str | None
 
 
 def _number(text: str | None) -> float:
@@ -103,7 +102,6 @@ def parse_ishares(text: str) -> IssuerFile:
     if header_at is None:
         raise ValueError("no holdings table (no line starting with 'Ticker,')")
     preamble = {row[0].strip().lower(): row[1] for row in rows[:header_at] if len(row) >= 2}
-    fund_name = rows[0][0].strip() if header_at > 0 and rows[0] else None
     header = [h.strip().lower() for h in rows[header_at]]
     where = {
         ours: next((header.index(n) for n in names if n in header), None)
@@ -135,7 +133,6 @@ def parse_ishares(text: str) -> IssuerFile:
         lines=lines,
         asof=_date(asof_text) if asof_text else None,
         shares_outstanding=shares if shares > 0 else None,
-        fund_name=fund_name,
     )
 
 
@@ -228,9 +225,10 @@ def read_holdings_file(
     )
 
 
-def _download(url: str, what: str, session: requests.Session, timeout: float) -> str:
+def _download(url: str, what: str, session: requests.Session | None, timeout: float) -> str:
+    get = session.get if session is not None else requests.get
     try:
-        response = session.get(url, timeout=timeout, headers={"User-Agent": USER_AGENT})
+        response = get(url, timeout=timeout, headers={"User-Agent": USER_AGENT})
     except requests.RequestException as exc:
         text = f"{what}: network error ({type(exc).__name__}: {exc})"
         if is_unreachable(exc):
@@ -257,9 +255,8 @@ def fetch_issuer_holdings(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Today's issuer file for ``fund``: (HOLDINGS rows, fund shares), dated by the file."""
     what = f"{fund} holdings ({source.format} file)"
-    http = session or requests.Session()
     text = with_retries(
-        lambda: _download(source.url, what, http, timeout),
+        lambda: _download(source.url, what, session, timeout),
         policy=retry or RetryPolicy(),
         what=what,
     )
