@@ -1,19 +1,19 @@
 """The benchmark's input: the sample source's rows for a scaled universe, written to Parquet.
 
-Generation runs in worker processes: the sample source caches each ticker's whole path (~0.65 MB
-a ticker), which must not count towards the measuring process's memory, and its cost is not
-what is measured. Each chunk of tickers becomes two files: the history up to HISTORY_END (the
+Generation runs in forked worker processes: the sample source caches each ticker's whole path
+(~0.65 MB a ticker), which must not count towards the measuring process's memory, and its cost
+is not what is measured. Each chunk of tickers becomes two files: the history up to HISTORY_END (the
 load measurements) and its last weeks through RUN_DATE (what the faked network answers in the
 daily run).
 """
 
 import json
-import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import repeat
+from multiprocessing import get_context
 from pathlib import Path
 
 import pandas as pd
@@ -86,6 +86,24 @@ def _side_tables(universe: Universe, start: date, folder: Path) -> None:
         _split(frame, column, folder / f"{name}.parquet", folder / f"replay-{name}.parquet")
 
 
+Job = tuple[Callable[..., None], tuple]
+
+
+def _run(jobs: list[Job], workers: int) -> None:
+    """In this process (``workers`` = 0) or in forked workers: they start at once, where spawn
+    would re-import the measuring script (GX, dlt); a fresh pool every few chunks per worker
+    keeps the sample source's path cache small."""
+    if workers == 0:
+        for job, args in jobs:
+            job(*args)
+        return
+    step = 4 * workers
+    for i in range(0, len(jobs), step):
+        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+            for future in [pool.submit(job, *args) for job, args in jobs[i : i + step]]:
+                future.result()
+
+
 def generate(preset: Preset, folder: Path, *, start: date) -> Inputs:
     """Write the preset's universe and its rows from ``start`` under ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -95,17 +113,9 @@ def generate(preset: Preset, folder: Path, *, start: date) -> Inputs:
     chunks = [tickers[i : i + size] for i in range(0, len(tickers), size)]
     history = tuple(folder / f"prices-{i:04d}.parquet" for i in range(len(chunks)))
     replay = tuple(folder / f"replay-prices-{i:04d}.parquet" for i in range(len(chunks)))
-    jobs: list[tuple[Callable[..., None], tuple]] = [(_side_tables, (universe, start, folder))]
+    jobs: list[Job] = [(_side_tables, (universe, start, folder))]
     jobs += [(_price_chunk, job) for job in zip(chunks, repeat(start), history, replay)]
-    if preset.workers == 0:
-        for job, args in jobs:
-            job(*args)
-    else:
-        context = multiprocessing.get_context("spawn")
-        # a fresh worker every few chunks keeps the sample source's path cache small
-        with ProcessPoolExecutor(preset.workers, mp_context=context, max_tasks_per_child=4) as pool:
-            for future in [pool.submit(job, *args) for job, args in jobs]:
-                future.result()
+    _run(jobs, preset.workers)
     side = {n: folder / f"{n}.parquet" for n in ("fundamentals", "sector_weights", "rates")}
     replays = {"prices": replay} | {name: (folder / f"replay-{name}.parquet",) for name in side}
     return Inputs(write_universe(universe, folder / "universe.toml"), history, side, replays)

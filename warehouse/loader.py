@@ -1,13 +1,11 @@
 """Idempotent, transactional loads whose cost follows what changed.
 
-A batch's rows are new (the core table lacks the key), changed (a value column IS DISTINCT FROM
-the stored one, NULL <-> value included) or unchanged. When the table holds nothing in the
-batch's date range for any of its tickers (a first load, a backfill, the next session) every
-row is new and is appended straight from the batch, written once. Otherwise one left join on
-the key keeps only new and changed rows: changed rows record their old and new values in
-audit.revisions and are updated in place, new rows are appended, and unchanged rows, most of
-every overlap window and reconcile, are never written. Bad rows land in quarantine with their
-reason. A load, or a stream of batches (``load_batches``), commits at once or not at all.
+Each batch is classified by ``warehouse.changes``: rows after a ticker's stored watermark are
+appended straight from the batch, an unchanged overlap is skipped, and only a differing
+overlap is joined to the table to find its new and changed rows (changed values go to
+audit.revisions). Bad rows land in quarantine with their reason, validation results in
+audit.validations. A load, or a stream of batches (``load_batches``), commits at once or not
+at all.
 
 The loader owns each core table's grain: the tables carry no PRIMARY KEY, because DuckDB's key
 index made a first load cost ~4x a plain ``CREATE TABLE AS`` (benchmarks/README.md). Rows are
@@ -26,10 +24,10 @@ import pandas as pd
 
 from contracts.datasets import Dataset
 from contracts.errors import WarehouseError
+from warehouse import changes
 from warehouse.keys import proves_unique_key
 
 _NUMERIC_TYPES = ("DOUBLE", "BIGINT", "INTEGER", "FLOAT", "DECIMAL")
-_OLD = "stored_"  # prefix of the stored values carried beside a changed row in ``delta``
 _LOCKS: dict[str, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
 
@@ -113,123 +111,6 @@ def _writer(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         yield
 
 
-def _overlaps(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> bool:
-    """Does the table hold rows inside the batch's date range of any first-key value (ticker,
-    series) of the batch? If not, every row of the batch is new. Two small aggregates, much
-    cheaper than joining the batch to the table on its key."""
-    first, day = dataset.key[0], dataset.date_column
-    found = con.execute(
-        f"""
-        with batch as (
-            select "{first}", min("{day}") as lo, max("{day}") as hi from staged group by all
-        ),
-        stored as (
-            select "{first}", min("{day}") as lo, max("{day}") as hi from {dataset.table}
-            where "{first}" in (select "{first}" from batch) group by all
-        )
-        select exists (
-            select 1 from batch b join stored t using ("{first}")
-            where b.lo <= t.hi and t.lo <= b.hi
-        )
-        """
-    ).fetchall()
-    return bool(found[0][0])
-
-
-def _stage(con: duckdb.DuckDBPyConnection, dataset: Dataset, types: dict[str, str]) -> str:
-    """Cast the registered batch as view ``staged``; return the relation holding the rows to
-    write: ``staged`` when they are all new, else temp table ``delta`` with only the new and
-    changed rows (``is_new``), the changed ones beside their stored values."""
-    casts = ", ".join(f'cast("{c}" as {types[c]}) as "{c}"' for c in dataset.columns)
-    con.execute(f"create or replace temp view staged as select {casts} from incoming")
-    if not _overlaps(con, dataset):
-        return "staged"
-    on = " and ".join(f's."{c}" = t."{c}"' for c in dataset.key)
-    stored = ", ".join(f't."{c}" as "{_OLD}{c}"' for c in dataset.value_columns)
-    changed = " or ".join(f's."{c}" is distinct from t."{c}"' for c in dataset.value_columns)
-    probe = dataset.key[0]
-    con.execute(
-        f"""
-        create or replace temp table delta as
-        select s.*, t."{probe}" is null as is_new, {stored}
-        from staged s left join {dataset.table} t on {on}
-        where t."{probe}" is null or {changed}
-        """
-    )
-    return "delta"
-
-
-def _refuse_repeated_keys(
-    con: duckdb.DuckDBPyConnection, dataset: Dataset, valid: pd.DataFrame
-) -> None:
-    """Two rows for one key would break the grain (or make an update ambiguous)."""
-    if proves_unique_key(valid, dataset.key):
-        return
-    keys = ", ".join(f'"{c}"' for c in dataset.key)
-    repeated = con.execute(
-        f"select {keys}, count(*) from staged group by all having count(*) > 1 limit 1"
-    ).fetchall()
-    if repeated:
-        *key, copies = repeated[0]
-        shown = ", ".join(f"{c}={v}" for c, v in zip(dataset.key, key, strict=True))
-        raise WarehouseError(
-            f"{dataset.name}: the batch holds {copies} rows for {shown}; one row per key "
-            f"({', '.join(dataset.key)}) can load (validation quarantines repeated keys)"
-        )
-
-
-def _record_revisions(
-    con: duckdb.DuckDBPyConnection, dataset: Dataset, types: dict[str, str], run_id: str
-) -> int:
-    numeric = [c for c in dataset.value_columns if types[c].startswith(_NUMERIC_TYPES)]
-    if not numeric:
-        return 0
-    key_cols = [c for c in dataset.key if c != dataset.date_column]
-    key_expr = " || '/' || ".join(f'"{c}"' for c in key_cols)
-    changes = ", ".join(
-        f"{{'col': '{c}', 'old': cast(\"{_OLD}{c}\" as double), 'new': cast(\"{c}\" as double)}}"
-        for c in numeric
-    )
-    inserted = con.execute(
-        f"""
-        insert into audit.revisions
-        select ?, ?, key, date, ch.col, ch.old, ch.new, now()
-        from (
-            select {key_expr} as key, "{dataset.date_column}" as date,
-                   unnest([{changes}]) as ch
-            from delta
-            where not is_new
-        )
-        where ch.old is distinct from ch.new
-        """,
-        [run_id, dataset.name],
-    ).fetchall()
-    return int(inserted[0][0]) if inserted else 0
-
-
-def _merge(con: duckdb.DuckDBPyConnection, dataset: Dataset, run_id: str, rows: str) -> int:
-    """Write ``rows`` (see ``_stage``): update changed rows in place, append new ones; returns
-    how many rows were written."""
-    names = ", ".join(f'"{c}"' for c in dataset.columns)
-    params = {"run_id": run_id}
-    append = (
-        f"insert into {dataset.table} ({names}, run_id, loaded_at) select {names}, $run_id, now()"
-    )
-    if rows == "staged":
-        return int(con.execute(f"{append} from staged", params).fetchall()[0][0])
-    on = " and ".join(f't."{c}" = d."{c}"' for c in dataset.key)
-    updates = ", ".join(f'"{c}" = d."{c}"' for c in (*dataset.value_columns, "source"))
-    updated = con.execute(
-        f"""
-        update {dataset.table} t set {updates}, run_id = $run_id, loaded_at = now()
-        from delta d where not d.is_new and {on}
-        """,
-        params,
-    ).fetchall()
-    inserted = con.execute(f"{append} from delta where is_new", params).fetchall()
-    return int(updated[0][0]) + int(inserted[0][0])
-
-
 def _quarantine(
     con: duckdb.DuckDBPyConnection, dataset: Dataset, frame: pd.DataFrame, run_id: str
 ) -> int:
@@ -275,11 +156,13 @@ def _load_one(
     revisions = changed = 0
     if len(valid):
         con.register("incoming", valid)  # replaces the previous batch's; dropped after commit
-        rows = _stage(con, dataset, types)
-        _refuse_repeated_keys(con, dataset, valid)
-        if rows == "delta":
-            revisions = _record_revisions(con, dataset, types, run_id)
-        changed = _merge(con, dataset, run_id, rows)
+        staged = changes.stage(con, dataset, types)
+        if not proves_unique_key(valid, dataset.key):
+            changes.refuse_repeated_keys(con, dataset)
+        if staged.differs:
+            numeric = [c for c in dataset.value_columns if types[c].startswith(_NUMERIC_TYPES)]
+            revisions = changes.record_revisions(con, dataset, numeric, run_id)
+        changed = changes.write(con, dataset, run_id, staged)
     rows_quarantined = _quarantine(con, dataset, batch.quarantined, run_id)
     results = _validations(batch.validations, dataset.name, run_id)
     if results:
@@ -320,6 +203,7 @@ def load_batches(
             raise
         finally:
             con.execute("drop view if exists staged")
+            con.execute("drop table if exists groups")
             con.execute("drop table if exists delta")
             con.unregister("incoming")
     return total

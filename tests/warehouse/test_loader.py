@@ -3,7 +3,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
-from helpers import prices_frame
+from helpers import price_bar, prices_frame
 
 from contracts.datasets import PRICES, RATES
 from contracts.errors import WarehouseError
@@ -243,3 +243,57 @@ def test_concurrent_loads_of_the_same_new_rows_never_duplicate_a_key(warehouse_p
     assert sorted(r.rows_changed for r in results) == [0, 0, 0, 2]
     with warehouse(warehouse_path, read_only=True) as con:
         assert con.execute("select count(*) from core.prices_daily").fetchall() == [(3,)]
+
+
+def _bars(*days: str, **changes: object) -> pd.DataFrame:
+    frame = pd.DataFrame([price_bar(day, **changes) for day in days])
+    return frame.astype({"date": "datetime64[ns]"})
+
+
+def _stored(con) -> list[tuple]:
+    return con.execute(
+        "select date::varchar, close, run_id from core.prices_daily order by date"
+    ).fetchall()
+
+
+def test_an_unchanged_overlap_is_skipped_and_the_next_session_appended(con):
+    history = _bars("2025-01-02", "2025-01-03", "2025-01-06")
+    load_batch(con, PRICES, history, _none(history), run_id="r1")
+    daily = _bars("2025-01-03", "2025-01-06", "2025-01-07")
+
+    result = load_batch(con, PRICES, daily, _none(daily), run_id="r2")
+
+    assert (result.rows_loaded, result.rows_changed, result.revisions) == (3, 1, 0)
+    assert [run for *_, run in _stored(con)] == ["r1", "r1", "r1", "r2"]
+
+
+def test_rows_filling_a_gap_inside_the_stored_history_are_inserted(con):
+    edges = _bars("2025-01-02", "2025-01-07")
+    load_batch(con, PRICES, edges, _none(edges), run_id="r1")
+    gap = _bars("2025-01-03", "2025-01-06", close=225.0)
+
+    result = load_batch(con, PRICES, gap, _none(gap), run_id="r2")
+
+    assert (result.rows_changed, result.revisions) == (2, 0)
+    assert _stored(con) == [
+        ("2025-01-02", 221.0, "r1"),
+        ("2025-01-03", 225.0, "r2"),
+        ("2025-01-06", 225.0, "r2"),
+        ("2025-01-07", 221.0, "r1"),
+    ]
+
+
+def test_older_history_loaded_after_recent_rows_is_inserted_and_revises_the_overlap(con):
+    recent = _bars("2025-01-06", "2025-01-07")
+    load_batch(con, PRICES, recent, _none(recent), run_id="r1")
+    older = _bars("2025-01-02", "2025-01-03", "2025-01-06", close=222.0)
+
+    result = load_batch(con, PRICES, older, _none(older), run_id="r2")
+
+    assert (result.rows_changed, result.revisions) == (3, 1)
+    assert _stored(con) == [
+        ("2025-01-02", 222.0, "r2"),
+        ("2025-01-03", 222.0, "r2"),
+        ("2025-01-06", 222.0, "r2"),
+        ("2025-01-07", 221.0, "r1"),
+    ]
