@@ -40,14 +40,14 @@ PRESETS: dict[str, Preset] = {
             "tiny",
             tickers=4,
             years=1,
-            chunk_tickers=2,
+            chunk_tickers=4,
             backfill_years=1,
             backfill_tickers=1,
             minimal=True,
             workers=0,
         ),
         Preset("small", tickers=100, years=5, chunk_tickers=50),
-        Preset("medium", tickers=1_000, years=10, chunk_tickers=100),
-        Preset("large", tickers=3_000, years=10, chunk_tickers=100),
+        Preset("medium", tickers=1_000, years=10, chunk_tickers=250),
+        Preset("large", tickers=3_000, years=10, chunk_tickers=250),
     )
 }

@@ -133,8 +133,8 @@ def _write_snapshot(
     rows: dict[str, int] = {}
     try:
         shape(con, db, relations)
-        for schema, name in relations:
-            copied, expected = _count(con, _ALIAS, schema, name), _count(con, db, schema, name)
+        counts = zip(_counts(con, _ALIAS, relations), _counts(con, db, relations), strict=True)
+        for (schema, name), (copied, expected) in zip(relations, counts, strict=True):
             if copied != expected:
                 raise WarehouseError(
                     f"snapshot of {schema}.{name} has {copied} rows, warehouse {expected}"
@@ -186,34 +186,27 @@ def _reshape_copy(
     ).fetchall():
         if schema not in published:
             con.execute(f'drop schema {_ALIAS}."{schema}" cascade')
-    for schema, name in relations:
-        if _is_view(con, db, schema, name):
-            select = _select_list(con, db, schema, name)
-            con.execute(f'drop view {_ALIAS}."{schema}"."{name}"')
-            con.execute(
-                f'create table {_ALIAS}."{schema}"."{name}" as '
-                f'select {select} from "{db}"."{schema}"."{name}"'
-            )
-        for (column,) in con.execute(
-            """select column_name from duckdb_columns()
-               where database_name = ? and schema_name = ? and table_name = ?
-                 and data_type = 'JSON'""",
-            [_ALIAS, schema, name],
-        ).fetchall():
-            quoted = '"' + column.replace('"', '""') + '"'
-            con.execute(
-                f'alter table {_ALIAS}."{schema}"."{name}" alter {quoted} set data type varchar'
-            )
-
-
-def _is_view(con: duckdb.DuckDBPyConnection, db: str, schema: str, name: str) -> bool:
-    return bool(
+    views = con.execute(
+        """select schema_name, view_name from duckdb_views()
+           where database_name = ? and not internal""",
+        [db],
+    ).fetchall()
+    for schema, name in set(views) & set(relations):
+        select = _select_list(con, db, schema, name)
+        con.execute(f'drop view {_ALIAS}."{schema}"."{name}"')
         con.execute(
-            """select count(*) from duckdb_views()
-               where database_name = ? and schema_name = ? and view_name = ?""",
-            [db, schema, name],
-        ).fetchall()[0][0]
-    )
+            f'create table {_ALIAS}."{schema}"."{name}" as '
+            f'select {select} from "{db}"."{schema}"."{name}"'
+        )
+    for schema, name, column in con.execute(
+        """select schema_name, table_name, column_name from duckdb_columns()
+           where database_name = ? and data_type = 'JSON'""",
+        [_ALIAS],
+    ).fetchall():
+        quoted = '"' + column.replace('"', '""') + '"'
+        con.execute(
+            f'alter table {_ALIAS}."{schema}"."{name}" alter {quoted} set data type varchar'
+        )
 
 
 def _record_publication(con: duckdb.DuckDBPyConnection, storage_version: str) -> None:
@@ -256,8 +249,12 @@ def _select_list(con: duckdb.DuckDBPyConnection, db: str, schema: str, name: str
     return ", ".join(parts)
 
 
-def _count(con: duckdb.DuckDBPyConnection, db: str, schema: str, name: str) -> int:
-    return con.execute(f'select count(*) from "{db}"."{schema}"."{name}"').fetchall()[0][0]
+def _counts(
+    con: duckdb.DuckDBPyConnection, db: str, relations: list[tuple[str, str]]
+) -> tuple[int, ...]:
+    """Row counts of ``relations`` in database ``db``, in one query."""
+    counts = ", ".join(f'(select count(*) from "{db}"."{s}"."{n}")' for s, n in relations)
+    return tuple(con.execute(f"select {counts}").fetchall()[0]) if relations else ()
 
 
 def _wal(path: Path) -> Path:
