@@ -80,10 +80,11 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {stage} | {_fmt(large[stage])} s ({shares_large[stage]:.0%}) "
             f"| {_fmt(empty.get(stage))} s ({shares_empty.get(stage, 0):.0%}) |"
         )
-    share = results["shares"]["validate_load"]
+    share = results["shares"]["validate_then_load"]
     lines += [
         "",
-        f"Validate + load: validate {share['validate']:.0%}, load {share['load']:.0%}. "
+        f"Validate, then load, one after the other: validate {share['validate']:.0%}, "
+        f"load {share['load']:.0%} (validate_load overlaps them). "
         "Peak RSS by section (MiB): "
         + ", ".join(f"{k} {v:,.0f}" for k, v in results["peak_rss_mb_by_section"].items())
         + ".",
