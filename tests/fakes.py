@@ -92,10 +92,10 @@ class Bar:
     split: tuple[int, int] | None = None  # (numerator, denominator), e.g. (4, 1)
 
 
-def chart_body(ticker: str, bars: list[Bar]) -> str:
+def chart_body(ticker: str, bars: list[Bar], instrument: str = "ETF") -> str:
     """A v8 chart body for ``bars``, built on the recorded QQQ chart so every field yfinance
     reads is where Yahoo puts it (bars stamped at the 09:30 New York open, events keyed by
-    epoch seconds)."""
+    epoch seconds); ``instrument`` is Yahoo's instrumentType (ETF, FUTURE, ...)."""
     template = json.loads(
         real_file(YAHOO_BODIES / "chart-QQQ-2020-01-01-to-2020-01-03.body.json").read_text()
     )
@@ -104,7 +104,7 @@ def chart_body(ticker: str, bars: list[Bar]) -> str:
         int(datetime(b.day.year, b.day.month, b.day.day, 9, 30, tzinfo=NEW_YORK).timestamp())
         for b in bars
     ]
-    result["meta"].update(symbol=ticker, instrumentType="ETF", regularMarketTime=stamps[-1])
+    result["meta"].update(symbol=ticker, instrumentType=instrument, regularMarketTime=stamps[-1])
     result["timestamp"] = stamps
     result["indicators"] = {
         "quote": [
@@ -174,9 +174,9 @@ class YahooMock:
     def chart_file(self, ticker: str, name: str) -> None:
         self.chart(ticker, (200, self.real_body(name)))
 
-    def bars(self, ticker: str, bars: list[Bar]) -> None:
+    def bars(self, ticker: str, bars: list[Bar], instrument: str = "ETF") -> None:
         """Serve synthetic bars (see ``chart_body``) for every history request of ``ticker``."""
-        self.chart(ticker, (200, chart_body(ticker, bars)))
+        self.chart(ticker, (200, chart_body(ticker, bars, instrument)))
 
     def unknown(self, ticker: str) -> None:
         """What Yahoo answers for a symbol it does not know (chart and quoteSummary: 404)."""
