@@ -8,7 +8,7 @@ the day before).
   first five bars), so a one-day spike rejects the spike alone, and a lasting rescale rejects
   every bar after it. A bar with a split is the new reference.
 - **No repeated bar**: a bar whose open, high, low, close and (non-zero) volume all equal the
-  ticker's previous bar in the batch is a stale feed replaying yesterday; the first one loads.
+  ticker's bar of the session before is a stale feed replaying yesterday; the first one loads.
 
 Both see only the batch: the first bar of a ticker has no predecessor here (the daily overlap
 window re-fetches five known sessions, so in practice it does). Rows with a missing value are
@@ -28,6 +28,8 @@ from great_expectations.expectations.metrics.map_metric_provider import (
 from great_expectations.expectations.metrics.map_metric_provider.multicolumn_condition_partial import (  # noqa: E501
     multicolumn_condition_partial,
 )
+
+from contracts.calendar import trading_days
 
 MAX_DAILY_FACTOR = 5.0
 JUMP_COLUMNS = ("ticker", "date", "close", "stock_splits")
@@ -99,12 +101,20 @@ def no_unexplained_jump(frame: pd.DataFrame) -> pd.Series:
 
 
 def not_repeated(frame: pd.DataFrame) -> pd.Series:
-    """True per row unless it repeats the ticker's previous bar exactly (with volume > 0)."""
+    """True per row unless it repeats, exactly and with volume > 0, the ticker's bar of the
+    session before (an equal bar weeks apart in a gappy batch is left alone)."""
     positions, same_ticker = _in_sequence(frame)
     values = frame[["open", "high", "low", "close", "volume"]].to_numpy(dtype="float64")
     values = values[positions]
     equal = np.r_[False, (values[1:] == values[:-1]).all(axis=1)]
-    return _verdict(frame, positions, ~(same_ticker & equal & (values[:, 4] > 0)))
+    days = pd.to_datetime(frame["date"]).to_numpy("datetime64[ns]")[positions]
+    next_session = np.zeros(len(days), dtype=bool)
+    if len(days):
+        first, last = pd.Timestamp(days.min()).date(), pd.Timestamp(days.max()).date()
+        sessions = np.array(trading_days(first, last), dtype="datetime64[ns]")
+        next_session[1:] = np.diff(np.searchsorted(sessions, days)) == 1
+    repeated = same_ticker & next_session & equal & (values[:, 4] > 0)
+    return _verdict(frame, positions, ~repeated)
 
 
 class MulticolumnValuesNoUnexplainedJump(MulticolumnMapMetricProvider):
