@@ -36,6 +36,7 @@ from requests.adapters import HTTPAdapter
 from yfinance.data import YfData
 
 from contracts.calendar import trading_days
+from contracts.futures import fed_funds_symbols
 
 REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures" / "real"
 YAHOO_BODIES = REAL / "yahoo" / "raw-bodies"
@@ -177,6 +178,12 @@ class YahooMock:
     def bars(self, ticker: str, bars: list[Bar], instrument: str = "ETF") -> None:
         """Serve synthetic bars (see ``chart_body``) for every history request of ``ticker``."""
         self.chart(ticker, (200, chart_body(ticker, bars, instrument)))
+
+    def fed_funds_futures(self, run_date: date, days: list[date]) -> None:
+        """Bars on ``days`` for every Fed funds futures symbol a live run on ``run_date`` asks
+        for (the 12 contracts and ZQ=F), each at its own price a little under 95."""
+        for n, symbol in enumerate(fed_funds_symbols(run_date)):
+            self.bars(symbol, [Bar(day=d, close=94.92 + n / 100) for d in days], "FUTURE")
 
     def unknown(self, ticker: str) -> None:
         """What Yahoo answers for a symbol it does not know (chart and quoteSummary: 404)."""
