@@ -1,4 +1,4 @@
-"""The four extracted datasets: their columns, keys and core tables, shared by every layer.
+"""The extracted datasets: their columns, keys and core tables, shared by every layer.
 
 Sources emit frames with exactly these columns; the loader and suites rely on them.
 """
@@ -58,6 +58,10 @@ FUNDAMENTALS = Dataset(
         "dividend_yield",
         "earnings_growth_3y",
         "source",
+        # 'holdings' (1 / the holdings' average earnings yield) or 'quote' (Yahoo's trailingPE)
+        "trailing_pe_source",
+        # the quote's trailingPE even when trailing_pe is the holdings', so pairs can match
+        "quote_trailing_pe",
     ),
     date_column="asof_date",
 )
@@ -78,11 +82,23 @@ RATES = Dataset(
     date_column="date",
 )
 
-DATASETS: dict[str, Dataset] = {d.name: d for d in (PRICES, FUNDAMENTALS, SECTOR_WEIGHTS, RATES)}
+# 30-day Fed funds futures closes (contracts.futures says which symbols and months)
+FUTURES = Dataset(
+    name="futures",
+    table="core.futures_daily",
+    key=("symbol", "date"),
+    columns=("symbol", "date", "close", "contract_month", "source"),
+    date_column="date",
+)
+
+DATASETS: dict[str, Dataset] = {
+    d.name: d for d in (PRICES, FUNDAMENTALS, SECTOR_WEIGHTS, RATES, FUTURES)
+}
 
 # extraction groups: one source call yields these datasets (a fund snapshot carries its sectors)
 EXTRACTION_GROUPS: dict[str, tuple[str, ...]] = {
     "prices": ("prices",),
     "fundamentals": ("fundamentals", "sector_weights"),
     "rates": ("rates",),
+    "futures": ("futures",),
 }

@@ -13,6 +13,9 @@ from great_expectations.expectations import Expectation
 NAME_KEY = "name"
 """Key in each expectation's ``meta`` that holds its stable name."""
 
+NULLS_KEY = "null_on_failure"
+"""Key in an expectation's ``meta``: the columns to load as NULL where it fails (field-level)."""
+
 RUN_DATE = "run_date"
 """Parameter: the run's date; no row may be dated after it (a future date is a source bug)."""
 
@@ -33,6 +36,16 @@ def expectation_name(expectation_type: str, kwargs: dict[str, Any]) -> str:
     else:
         columns = []
     return f"{expectation_type}({','.join(columns)})"
+
+
+def field_level(expectation: Expectation, *also: str) -> Expectation:
+    """Make a failure of ``expectation`` cost only its own value: the row still loads, with
+    the expectation's column (and ``also``, values that mean nothing without it) as NULL,
+    and the original row goes to quarantine with the reason. For values a row can do without,
+    never for keys and dates."""
+    column = expectation.configuration.kwargs["column"]
+    expectation.meta = {**(expectation.meta or {}), NULLS_KEY: [column, *also]}
+    return expectation
 
 
 def named_suite(table: str, expectations: Iterable[Expectation]) -> gx.ExpectationSuite:

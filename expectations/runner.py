@@ -1,9 +1,12 @@
 """Validate one batch against its dataset's suite and split it into rows to load and to quarantine.
 
 Row-level failures never stop a load: the rows that broke an expectation go to quarantine with
-the names of every expectation they broke, the rest load. Batch-level problems (no rows when
-rows were expected, schema drift, an expectation that could not be evaluated) raise
-DataQualityError because no row of such a batch can be trusted.
+the names of every expectation they broke, the rest load. A field-level expectation (marked
+with ``expectations.common.field_level``) costs only its value: the row loads with that value
+NULL and a copy of the row as extracted goes to quarantine, its reason naming the NULLed
+columns; a row that also breaks a row-level expectation is quarantined whole. Batch-level
+problems (no rows when rows were expected, schema drift, an expectation that could not be
+evaluated) raise DataQualityError because no row of such a batch can be trusted.
 """
 
 import logging
@@ -19,10 +22,10 @@ from great_expectations.core import (
     ExpectationValidationResult,
 )
 
-from contracts.datasets import FUNDAMENTALS, PRICES, RATES, SECTOR_WEIGHTS, Dataset
+from contracts.datasets import FUNDAMENTALS, FUTURES, PRICES, RATES, SECTOR_WEIGHTS, Dataset
 from contracts.errors import DataQualityError
-from expectations import fundamentals, prices, rates, sector_weights
-from expectations.common import NAME_KEY, RUN_DATE
+from expectations import fundamentals, futures, prices, rates, sector_weights
+from expectations.common import NAME_KEY, NULLS_KEY, RUN_DATE
 from expectations.gx_context import run_suite, suite_for
 
 logger = logging.getLogger(__name__)
@@ -35,6 +38,7 @@ SUITE_BUILDERS: dict[str, Callable[[], gx.ExpectationSuite]] = {
     FUNDAMENTALS.name: fundamentals.build_suite,
     SECTOR_WEIGHTS.name: sector_weights.build_suite,
     RATES.name: rates.build_suite,
+    FUTURES.name: futures.build_suite,
 }
 
 
@@ -54,7 +58,8 @@ class ValidationOutcome:
 
     ``gx_result`` is GX's full result object (``.to_json_dict()`` for artifacts); it is None
     when an empty batch was accepted without validation. ``failed_rows`` are the positions in
-    the input frame of the quarantined rows, in order (to trace them back to stored rows).
+    the input frame of the quarantined rows, in order (to trace them back to stored rows);
+    ``nulled_rows`` are those among them that also load, with their failing fields NULL.
     """
 
     dataset: str
@@ -63,6 +68,17 @@ class ValidationOutcome:
     results: list[ExpectationResult]
     gx_result: ExpectationSuiteValidationResult | None = None
     failed_rows: tuple[int, ...] = ()
+    nulled_rows: tuple[int, ...] = ()
+
+    @property
+    def rows_in(self) -> int:
+        """Rows of the batch as extracted (a row loaded with a NULLed field counts once)."""
+        return len(self.valid) + len(self.failed_rows) - len(self.nulled_rows)
+
+    @property
+    def rows_rejected(self) -> int:
+        """Rows quarantined whole (not loaded at all)."""
+        return len(self.failed_rows) - len(self.nulled_rows)
 
 
 def validate_batch(
@@ -92,6 +108,7 @@ def validate_batch(
     by_name = {r.expectation_config.meta[NAME_KEY]: r for r in gx_result.results}
     results: list[ExpectationResult] = []
     masks: dict[str, np.ndarray] = {}
+    nulls: dict[str, list[str]] = {}
     for expectation in suite.expectations:
         name = expectation.meta[NAME_KEY]
         outcome = by_name[name]
@@ -100,25 +117,61 @@ def validate_batch(
         results.append(ExpectationResult(suite.name, name, bool(outcome.success), count))
         if not outcome.success:
             masks[name] = _row_mask(dataset, name, outcome, len(original))
+            if NULLS_KEY in expectation.meta:
+                nulls[name] = list(expectation.meta[NULLS_KEY])
 
+    rejected = np.zeros(len(original), dtype=bool)
     failed = np.zeros(len(original), dtype=bool)
-    for mask in masks.values():
+    for name, mask in masks.items():
         failed |= mask
+        if name not in nulls:
+            rejected |= mask
     rows = np.flatnonzero(failed)
-    reasons = [REASON_SEPARATOR.join(name for name, mask in masks.items() if mask[i]) for i in rows]
-    valid = original.loc[~failed].reset_index(drop=True)
+    reasons = [
+        REASON_SEPARATOR.join(_reason(name, nulls.get(name)) for name, m in masks.items() if m[i])
+        for i in rows
+    ]
+    valid = _with_nulls(original, masks, nulls, keep=~rejected)
     quarantined = _quarantine(original.loc[failed].reset_index(drop=True), reasons)
+    nulled = np.flatnonzero(failed & ~rejected)
     logger.info(
-        "validated %d %s rows for run_date %s: %d valid, %d quarantined",
+        "validated %d %s rows for run_date %s: %d valid (%d with a field NULLed), "
+        "%d quarantined whole",
         len(original),
         dataset.name,
         run_date,
         len(valid),
-        len(quarantined),
+        len(nulled),
+        int(rejected.sum()),
     )
     return ValidationOutcome(
-        dataset.name, valid, quarantined, results, gx_result, tuple(int(i) for i in rows)
+        dataset.name,
+        valid,
+        quarantined,
+        results,
+        gx_result,
+        tuple(int(i) for i in rows),
+        tuple(int(i) for i in nulled),
     )
+
+
+def _reason(name: str, nulled: list[str] | None) -> str:
+    """The expectation's name, plus which columns were loaded as NULL for a field-level one."""
+    return name if nulled is None else f"{name} (loaded as NULL: {', '.join(nulled)})"
+
+
+def _with_nulls(
+    original: pd.DataFrame,
+    masks: dict[str, np.ndarray],
+    nulls: dict[str, list[str]],
+    *,
+    keep: np.ndarray,
+) -> pd.DataFrame:
+    """The rows to load: ``keep`` rows, with each failed field-level value set to NULL."""
+    valid = original.copy() if nulls else original
+    for name, columns in nulls.items():
+        valid.loc[masks[name], columns] = None
+    return valid.loc[keep].reset_index(drop=True)
 
 
 def _check_columns(dataset: Dataset, frame: pd.DataFrame) -> None:

@@ -72,6 +72,7 @@ class ChunkResult:
     chunk: Chunk
     rows: dict[str, int] = field(default_factory=dict)
     quarantined: dict[str, int] = field(default_factory=dict)
+    extracted: dict[str, int] = field(default_factory=dict)
     keys_failed: int = 0
     skipped: bool = False
 
@@ -193,6 +194,7 @@ def run_chunk(
         )
         result.rows[name] = len(outcome.valid)
         result.quarantined[name] = len(outcome.quarantined)
+        result.extracted[name] = outcome.rows_in
     return result
 
 
@@ -210,10 +212,9 @@ class BackfillRun:
 def _count(report: RunReport, result: ChunkResult) -> None:
     for name in result.chunk.datasets:
         entry = report.dataset(name)
-        rows, quarantined = result.rows.get(name, 0), result.quarantined.get(name, 0)
-        entry.rows_extracted += rows + quarantined
-        entry.rows_loaded += rows
-        entry.rows_quarantined += quarantined
+        entry.rows_extracted += result.extracted.get(name, 0)
+        entry.rows_loaded += result.rows.get(name, 0)
+        entry.rows_quarantined += result.quarantined.get(name, 0)
         entry.keys_failed += result.keys_failed
 
 

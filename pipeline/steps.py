@@ -15,6 +15,7 @@ import pandas as pd
 from contracts.calendar import is_trading_day, trading_days_back
 from contracts.datasets import DATASETS, RATES
 from contracts.errors import DataQualityError
+from contracts.futures import fed_funds_symbols
 from contracts.inputs import check_run_date
 from contracts.settings import Settings
 from expectations.data_docs import build_data_docs
@@ -45,6 +46,7 @@ class Plan:
     prices: Windows = field(default_factory=dict)
     fundamentals: Windows = field(default_factory=dict)
     rates: Windows = field(default_factory=dict)
+    futures: Windows = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     market_closed: bool = False
 
@@ -82,7 +84,8 @@ def prepare(
         claim_source_kind(con, source_kind(source))
         sync_universe(con, universe)
         marks = {
-            name: watermarks(con, DATASETS[name]) for name in ("prices", "fundamentals", "rates")
+            name: watermarks(con, DATASETS[name])
+            for name in ("prices", "fundamentals", "rates", "futures")
         }
     plan = Plan()
     plan.rates = plan_windows(
@@ -97,7 +100,13 @@ def prepare(
     )
     sessions = max(settings.price_overlap_days, overlap_days or 0)
     back = lambda d: trading_days_back(d, sessions)  # noqa: E731
-    for group, keys in (("prices", universe.tickers), ("fundamentals", universe.funds)):
+    groups = (
+        ("prices", universe.tickers),
+        ("fundamentals", universe.funds),
+        # the contracts of the run date's month and the 11 after it, plus the front month
+        ("futures", fed_funds_symbols(run_date)),
+    )
+    for group, keys in groups:
         windows = plan_windows(
             keys, marks[group], run_date=run_date, history_start=start, overlap_start=back
         )
@@ -109,7 +118,8 @@ def prepare(
     elif not is_trading_day(run_date):
         plan.market_closed = True
         plan.notes.append(
-            f"market closed on {run_date}: prices and fundamentals only catch up missed sessions"
+            f"market closed on {run_date}: prices, fundamentals and futures only catch up "
+            "missed sessions"
         )
     return plan
 
@@ -117,15 +127,16 @@ def prepare(
 def validate(
     dataset: str, extraction: Extraction, *, run_date: date, settings: Settings
 ) -> ValidationOutcome:
-    """Split the batch; when most rows fail, the source itself is broken and nothing loads."""
+    """Split the batch; when most rows fail, the source itself is broken and nothing loads.
+    Rows that load with a field NULLed (field-level failures) do not count as failed here."""
     frame = extraction.frames.get(dataset, pd.DataFrame(columns=list(DATASETS[dataset].columns)))
     outcome = validate_batch(DATASETS[dataset], frame, run_date=run_date, expect_rows=False)
-    total = len(outcome.valid) + len(outcome.quarantined)
-    if total >= _MASS_FAILURE_MIN_ROWS and len(outcome.quarantined) / total >= (
+    total = outcome.rows_in
+    if total >= _MASS_FAILURE_MIN_ROWS and outcome.rows_rejected / total >= (
         settings.max_failure_ratio
     ):
         raise DataQualityError(
-            f"{dataset}: {len(outcome.quarantined)} of {total} rows failed validation "
+            f"{dataset}: {outcome.rows_rejected} of {total} rows failed validation "
             f"(>= {settings.max_failure_ratio:.0%}); the batch looks broken, nothing loaded. "
             f"Most common reason: {outcome.quarantined['reason'].mode().iloc[0]}"
         )
@@ -180,7 +191,7 @@ def load(
         report.validation_results.append(outcome.gx_result)
     result = load_dataset(path, dataset, outcome, extraction, run_id=run_id, settings=settings)
     entry = report.dataset(dataset)
-    entry.rows_extracted = len(outcome.valid) + len(outcome.quarantined)
+    entry.rows_extracted = outcome.rows_in
     entry.rows_loaded = result.rows_loaded
     entry.rows_changed = result.rows_changed
     entry.rows_quarantined = result.rows_quarantined

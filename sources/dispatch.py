@@ -7,7 +7,7 @@ from pydantic import SecretStr
 
 from contracts.calendar import trading_days_back
 from contracts.settings import Settings
-from sources import fred, sample, yahoo
+from sources import fred, sample, yahoo, yahoo_futures
 from sources.extraction import Extraction
 
 Windows = Mapping[str, tuple[date, date]]
@@ -61,6 +61,15 @@ def extract_rates(
     return fred.extract_rates(windows, api_key=api_key, settings=settings)
 
 
+def extract_futures(
+    source: str, windows: Windows, *, run_date: date, settings: Settings
+) -> Extraction:
+    if source == "sample":
+        extraction = sample.extract_futures(windows, max_failure_ratio=settings.max_failure_ratio)
+        return _sample(extraction, run_date=run_date, settings=settings)
+    return yahoo_futures.extract_futures(windows, settings=settings)
+
+
 def extract_group(
     group: str,
     source: str,
@@ -75,4 +84,6 @@ def extract_group(
         return extract_prices(source, windows, run_date=run_date, settings=settings)
     if group == "fundamentals":
         return extract_fundamentals(source, windows, run_date=run_date, settings=settings)
+    if group == "futures":
+        return extract_futures(source, windows, run_date=run_date, settings=settings)
     return extract_rates(source, windows, run_date=run_date, settings=settings, api_key=api_key)

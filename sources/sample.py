@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 
 from contracts.calendar import trading_days
-from contracts.datasets import FUNDAMENTALS, PRICES, RATES, SECTOR_WEIGHTS, Dataset
+from contracts.datasets import FUNDAMENTALS, FUTURES, PRICES, RATES, SECTOR_WEIGHTS, Dataset
 from sources.extraction import Extraction, isolate
 from sources.sample_bad_rows import BAD_ROWS, inject_bad_rows
 from sources.sample_funds import fund_path
+from sources.sample_futures import futures_columns
 from sources.sample_paths import ANCHOR, HORIZON, grid_positions, price_path
 from sources.sample_profiles import SECTORS, is_index
 from sources.sample_rates import TARGET_UPPER_CHANGES, observation_days, rate_values
@@ -27,9 +28,11 @@ __all__ = [
     "BAD_ROWS",
     "TARGET_UPPER_CHANGES",
     "extract_fundamentals",
+    "extract_futures",
     "extract_prices",
     "extract_rates",
     "generate_fundamentals",
+    "generate_futures",
     "generate_prices",
     "generate_rates",
     "generate_sector_weights",
@@ -38,11 +41,11 @@ __all__ = [
 
 SOURCE = "sample"
 Columns = dict[str, np.ndarray]
-_TEXT = frozenset({"ticker", "series_id", "sector", "source"})
+_TEXT = frozenset({"ticker", "series_id", "sector", "source", "symbol", "trailing_pe_source"})
 
 
 def _dtype(column: str) -> str:
-    if column in ("date", "asof_date"):
+    if column in ("date", "asof_date", "contract_month"):
         return "datetime64[ns]"  # GX validates [ns] much faster than pandas 3's default [us]
     if column in _TEXT:
         return "str"
@@ -121,6 +124,12 @@ def generate_rates(series_ids: Sequence[str], start: date, end: date) -> pd.Data
     return _frame(RATES, [_rate_columns(s, start, end) for s in series_ids])
 
 
+def generate_futures(symbols: Sequence[str], start: date, end: date) -> pd.DataFrame:
+    """Fed funds futures closes per symbol on sessions in [start, end] while it trades."""
+    days = _sessions(start, end)
+    return _frame(FUTURES, [futures_columns(s, days) for s in symbols])
+
+
 def _extract(
     windows: Mapping[str, tuple[date, date]],
     generate: Callable[[str, date, date], dict[str, pd.DataFrame]],
@@ -174,5 +183,17 @@ def extract_rates(
         windows,
         lambda s, start, end: {RATES.name: generate_rates([s], start, end)},
         (RATES,),
+        max_failure_ratio,
+    )
+
+
+def extract_futures(
+    windows: Mapping[str, tuple[date, date]], *, max_failure_ratio: float = 0.5
+) -> Extraction:
+    """Closes per Fed funds futures symbol for its inclusive window: frames = {'futures': ...}."""
+    return _extract(
+        windows,
+        lambda s, start, end: {FUTURES.name: generate_futures([s], start, end)},
+        (FUTURES,),
         max_failure_ratio,
     )

@@ -21,9 +21,10 @@ BAD_ROWS: dict[str, tuple[str, ...]] = {
         "null_close", "nonpositive_close", "high_below_low", "negative_volume",
         "duplicate_key", "non_trading_day", "after_run_date",
     ),
-    "fundamentals": ("negative_total_assets", "duplicate_key"),
+    "fundamentals": ("negative_total_assets", "negative_trailing_pe", "duplicate_key"),
     "sector_weights": ("weight_above_one",),
     "rates": ("after_run_date", "duplicate_key"),
+    "futures": ("price_out_of_range", "duplicate_key"),
 }  # fmt: skip
 
 
@@ -62,6 +63,7 @@ def _price_rows(t: Row, first: date, run_date: date) -> list[Row]:
 def _fundamental_rows(t: Row, first: date, run_date: date) -> list[Row]:
     return [
         {**t, "asof_date": _earlier_session(first, 1), "total_assets": -1.0e9},
+        {**t, "asof_date": _earlier_session(first, 2), "trailing_pe": -5.0},
         {**t, "total_assets": t["total_assets"] * 1.001},
     ]
 
@@ -74,11 +76,19 @@ def _rate_rows(t: Row, first: date, run_date: date) -> list[Row]:
     return [{**t, "date": _next_weekday(run_date)}, {**t, "value": t["value"] + 0.01}]
 
 
+def _futures_rows(t: Row, first: date, run_date: date) -> list[Row]:
+    return [
+        {**t, "date": _earlier_session(first, 1), "close": 0.0},
+        {**t, "close": t["close"] + 0.01},
+    ]
+
+
 _BUILDERS: dict[str, Callable[[Row, date, date], list[Row]]] = {
     "prices": _price_rows,
     "fundamentals": _fundamental_rows,
     "sector_weights": _sector_rows,
     "rates": _rate_rows,
+    "futures": _futures_rows,
 }
 
 
@@ -87,8 +97,10 @@ def inject_bad_rows(frame: pd.DataFrame, dataset: str, run_date: date) -> pd.Dat
 
     Prices: null close, close <= 0, high < low, negative volume, a duplicate (ticker, date)
     with another volume, a Saturday, the next session after ``run_date``. Fundamentals:
-    negative total_assets, duplicate (ticker, asof_date). Sector weights: weight > 1.
-    Rates: the next weekday after ``run_date``, duplicate (series_id, date) with another value.
+    negative total_assets, a P/E of -5 (both field-level: the snapshot loads with that value
+    NULL), duplicate (ticker, asof_date). Sector weights: weight > 1. Rates: the next weekday
+    after ``run_date``, duplicate (series_id, date) with another value. Futures: a close of 0,
+    duplicate (symbol, date) with another close.
     """
     if frame.empty:
         raise ValueError(f"inject_bad_rows({dataset!r}) needs at least one row to copy")

@@ -16,7 +16,7 @@ days are treated the same way, which only delays that bar to the next run's over
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -44,6 +44,7 @@ from sources.yahoo_fundamentals import fetch_fundamentals
 
 __all__ = [
     "extract_fundamentals",
+    "extract_history",
     "extract_prices",
     "fetch_fundamentals",
     "fetch_prices",
@@ -210,6 +211,38 @@ def _plumbing(settings: Settings, retry: RetryPolicy | None) -> tuple[RetryPolic
     return retry or RetryPolicy.from_settings(settings), limiter
 
 
+def extract_history(
+    windows: Mapping[str, tuple[date, date]],
+    dataset: str,
+    rows: Callable[[pd.DataFrame], pd.DataFrame],
+    *,
+    session: requests.Session | None = None,
+    settings: Settings | None = None,
+    now: datetime | None = None,
+    retry: RetryPolicy | None = None,
+) -> Extraction:
+    """Daily bars per symbol over its own window, isolated per symbol, turned into ``dataset``
+    rows by ``rows`` (frames={dataset: ...}; ``rows`` of an empty PRICES frame is the empty
+    frame). Prices and Fed funds futures share this path."""
+    settings = settings or get_settings()
+    policy, limiter = _plumbing(settings, retry)
+    timeout = settings.yahoo_timeout_seconds
+
+    def fetch_one(symbol: str) -> dict[str, pd.DataFrame]:
+        start, end = windows[symbol]
+        frame = fetch_prices(
+            [symbol], start, end, session=session, now=now, timeout=timeout,
+            retry=policy, limiter=limiter,
+        )  # fmt: skip
+        return {dataset: rows(frame)}
+
+    extraction = isolate(
+        dataset, windows.keys(), fetch_one, max_failure_ratio=settings.max_failure_ratio
+    )
+    extraction.frames.setdefault(dataset, rows(empty_prices()))
+    return extraction
+
+
 def extract_prices(
     windows: Mapping[str, tuple[date, date]],
     *,
@@ -219,23 +252,10 @@ def extract_prices(
     retry: RetryPolicy | None = None,
 ) -> Extraction:
     """Bars per ticker over its own window, isolated per ticker (frames={'prices': ...})."""
-    settings = settings or get_settings()
-    policy, limiter = _plumbing(settings, retry)
-    timeout = settings.yahoo_timeout_seconds
-
-    def fetch_one(ticker: str) -> dict[str, pd.DataFrame]:
-        start, end = windows[ticker]
-        frame = fetch_prices(
-            [ticker], start, end, session=session, now=now, timeout=timeout,
-            retry=policy, limiter=limiter,
-        )  # fmt: skip
-        return {"prices": frame}
-
-    extraction = isolate(
-        "prices", windows.keys(), fetch_one, max_failure_ratio=settings.max_failure_ratio
-    )
-    extraction.frames.setdefault("prices", empty_prices())
-    return extraction
+    return extract_history(
+        windows, PRICES.name, lambda bars: bars,
+        session=session, settings=settings, now=now, retry=retry,
+    )  # fmt: skip
 
 
 def extract_fundamentals(

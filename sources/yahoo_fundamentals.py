@@ -12,6 +12,10 @@ Source kinds:
     ``1/fund:K``   the reciprocal: Yahoo reports the holdings' price ratios inverted (as
                    yields). Checked on the recorded QQQ quoteSummary: priceToEarnings 0.02938
                    -> P/E 34.0, beside summaryDetail.trailingPE 34.3; priceToBook 0.126 -> 7.9
+trailing_pe_source says which definition trailing_pe holds: 'holdings' (1 / the holdings'
+earnings yield) or 'quote' (the quote's own trailingPE, Yahoo's price / trailing earnings of
+the fund); quote_trailing_pe keeps the quote's value even when the holdings' one wins, so a
+small/large pair can use the same definition on both sides.
 dividend_yield is a fraction (0.0054 = 0.54%): info.yield (funds) or
 trailingAnnualDividendYield; info.dividendYield is skipped because the v7 quote gives it in
 percent (0.41) while quoteSummary gives a fraction (0.0041).
@@ -51,7 +55,10 @@ FIELD_MAP: dict[str, tuple[str, ...]] = {
     "nav_price": ("info:navPrice",),
     "dividend_yield": ("info:yield", "info:trailingAnnualDividendYield"),
     "earnings_growth_3y": ("fund:3 Year Earnings Growth",),
+    "quote_trailing_pe": ("info:trailingPE",),
 }
+# which definition a value came from, by source kind (see trailing_pe_source)
+PROVENANCE = {"fund": "holdings", "1/fund": "holdings", "info": "quote", "equity": "quote"}
 
 
 def _number(value: object) -> float:
@@ -84,8 +91,10 @@ def normalize_fundamentals(
     """One FUNDAMENTALS row from ``info`` and the fund's equity-holdings averages."""
     row: dict[str, object] = {"ticker": ticker, "asof_date": pd.Timestamp(asof)}
     for column, specs in FIELD_MAP.items():
-        values = (_resolve(spec, info, holdings) for spec in specs)
-        row[column] = next((v for v in values if not math.isnan(v)), math.nan)
+        found = ((spec, _resolve(spec, info, holdings)) for spec in specs)
+        spec, row[column] = next(((k, v) for k, v in found if not math.isnan(v)), ("", math.nan))
+        if column == "trailing_pe":
+            row["trailing_pe_source"] = PROVENANCE.get(spec.partition(":")[0])
     row["source"] = SOURCE
     frame = pd.DataFrame([row], columns=list(FUNDAMENTALS.columns))
     frame["asof_date"] = frame["asof_date"].astype("datetime64[ns]")

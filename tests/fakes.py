@@ -36,6 +36,7 @@ from requests.adapters import HTTPAdapter
 from yfinance.data import YfData
 
 from contracts.calendar import trading_days
+from contracts.futures import fed_funds_symbols
 
 REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures" / "real"
 YAHOO_BODIES = REAL / "yahoo" / "raw-bodies"
@@ -92,10 +93,10 @@ class Bar:
     split: tuple[int, int] | None = None  # (numerator, denominator), e.g. (4, 1)
 
 
-def chart_body(ticker: str, bars: list[Bar]) -> str:
+def chart_body(ticker: str, bars: list[Bar], instrument: str = "ETF") -> str:
     """A v8 chart body for ``bars``, built on the recorded QQQ chart so every field yfinance
     reads is where Yahoo puts it (bars stamped at the 09:30 New York open, events keyed by
-    epoch seconds)."""
+    epoch seconds); ``instrument`` is Yahoo's instrumentType (ETF, FUTURE, ...)."""
     template = json.loads(
         real_file(YAHOO_BODIES / "chart-QQQ-2020-01-01-to-2020-01-03.body.json").read_text()
     )
@@ -104,7 +105,7 @@ def chart_body(ticker: str, bars: list[Bar]) -> str:
         int(datetime(b.day.year, b.day.month, b.day.day, 9, 30, tzinfo=NEW_YORK).timestamp())
         for b in bars
     ]
-    result["meta"].update(symbol=ticker, instrumentType="ETF", regularMarketTime=stamps[-1])
+    result["meta"].update(symbol=ticker, instrumentType=instrument, regularMarketTime=stamps[-1])
     result["timestamp"] = stamps
     result["indicators"] = {
         "quote": [
@@ -174,9 +175,15 @@ class YahooMock:
     def chart_file(self, ticker: str, name: str) -> None:
         self.chart(ticker, (200, self.real_body(name)))
 
-    def bars(self, ticker: str, bars: list[Bar]) -> None:
+    def bars(self, ticker: str, bars: list[Bar], instrument: str = "ETF") -> None:
         """Serve synthetic bars (see ``chart_body``) for every history request of ``ticker``."""
-        self.chart(ticker, (200, chart_body(ticker, bars)))
+        self.chart(ticker, (200, chart_body(ticker, bars, instrument)))
+
+    def fed_funds_futures(self, run_date: date, days: list[date]) -> None:
+        """Bars on ``days`` for every Fed funds futures symbol a live run on ``run_date`` asks
+        for (the 12 contracts and ZQ=F), each at its own price a little under 95."""
+        for n, symbol in enumerate(fed_funds_symbols(run_date)):
+            self.bars(symbol, [Bar(day=d, close=94.92 + n / 100) for d in days], "FUTURE")
 
     def unknown(self, ticker: str) -> None:
         """What Yahoo answers for a symbol it does not know (chart and quoteSummary: 404)."""

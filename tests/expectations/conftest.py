@@ -61,10 +61,21 @@ def fundamentals_frame() -> pd.DataFrame:
         "dividend_yield": 0.012,
         "earnings_growth_3y": 0.15,
     }
+    provenance = {"trailing_pe_source": "holdings", "quote_trailing_pe": 18.7}
     rows = [
-        {"ticker": t, "asof_date": d, **metrics, "source": "yahoo"}
+        {"ticker": t, "asof_date": d, **metrics, "source": "yahoo", **provenance}
         for t in ("IWM", "IJR")
         for d in (date(2025, 6, 5), RUN_DATE)
+    ]
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def futures_frame() -> pd.DataFrame:
+    rows = [
+        {"symbol": s, "date": d, "close": c, "contract_month": m, "source": "yahoo"}
+        for s, c, m in (("ZQM25.CBT", 95.69, date(2025, 6, 1)), ("ZQ=F", 95.69, date(2025, 6, 1)))
+        for d in SESSIONS
     ]
     return pd.DataFrame(rows)
 

@@ -54,7 +54,8 @@ def webhook(monkeypatch) -> Iterator[list[dict]]:
 
 
 def _live(tmp_path, monkeypatch, yahoo, small: list[str], fred_url: str) -> str:
-    """A live run's settings: Yahoo answered by the fake (IWM, SPY known), FRED at fred_url."""
+    """A live run's settings: Yahoo answered by the fake (IWM, SPY and the Fed funds futures
+    known), FRED at fred_url."""
     universe = tmp_path / "universe.toml"
     universe.write_text(
         f"[baskets]\nsmall = {small!r}\nlarge = ['SPY']\npairs = [['IWM', 'SPY']]\n"
@@ -73,6 +74,7 @@ def _live(tmp_path, monkeypatch, yahoo, small: list[str], fred_url: str) -> str:
     for ticker in ("IWM", "SPY"):
         yahoo.bars(ticker, [Bar(day=d, close=100.0 + i / 10) for i, d in enumerate(days)])
         yahoo.fundamentals(ticker, recorded_as="QQQ")
+    yahoo.fed_funds_futures(LIVE_DATE, days)
     yahoo.unknown("NOPE")
     return str(tmp_path / "market.duckdb")
 

@@ -70,6 +70,7 @@ def serve_sources(yahoo: YahooMock, fred: FredStub, monkeypatch: pytest.MonkeyPa
         yahoo.bars(ticker, [Bar(day=d, close=100.0 + n + i / 10) for i, d in enumerate(days)])
         yahoo.fundamentals(ticker, recorded_as="QQQ")
     yahoo.unknown("NOPE")
+    yahoo.fed_funds_futures(RUN_DATE, days)
     fred.observations("DGS10", {date(2023, 6, 1): "3.61", date(2023, 6, 2): ".", RUN_DATE: "3.69"})
     fred.serve_file("series", "DGS10", "DFF_series_info.xml")  # any series' metadata will do
 

@@ -98,14 +98,23 @@ def test_no_key_is_duplicated_in_core(twice):
 def test_pe_spread_mart_equals_an_independent_recomputation(twice):
     path = twice[0]
     funds = _read(
-        path, "select ticker, asof_date as date, trailing_pe from core.fundamentals_daily"
+        path,
+        "select ticker, asof_date as date, trailing_pe, trailing_pe_source, quote_trailing_pe "
+        "from core.fundamentals_daily",
     )
     pairs = _read(path, "select * from core.spread_pairs")
     expected = []
     for small, large in pairs.itertuples(index=False):
-        s = funds[funds.ticker == small].rename(columns={"trailing_pe": "small_pe"})
-        lg = funds[funds.ticker == large].rename(columns={"trailing_pe": "large_pe"})
-        m = s.merge(lg, on="date").sort_values("date")
+        s = funds[funds.ticker == small]
+        lg = funds[funds.ticker == large]
+        m = s.merge(lg, on="date", suffixes=("_s", "_l")).sort_values("date")
+        # the holdings' P/E on both sides where both have it, else the quote's (DES has no
+        # holdings P/E in the sample, so DES/SPY compares quote with quote)
+        both_holdings = (m.trailing_pe_source_s == "holdings") & (
+            m.trailing_pe_source_l == "holdings"
+        )
+        m["small_pe"] = m.trailing_pe_s.where(both_holdings, m.quote_trailing_pe_s)
+        m["large_pe"] = m.trailing_pe_l.where(both_holdings, m.quote_trailing_pe_l)
         m = m[(m.small_pe > 0) & (m.large_pe > 0)].reset_index(drop=True)
         disc = 1 - m.small_pe / m.large_pe
         roll = disc.rolling(252, min_periods=1)
@@ -133,29 +142,65 @@ def test_pe_spread_mart_equals_an_independent_recomputation(twice):
     pd.testing.assert_frame_equal(got, want, check_dtype=False, check_exact=False, rtol=1e-9)
 
 
-def test_etf_flows_mart_equals_an_independent_recomputation(twice):
+def test_etf_flows_mart_equals_an_independent_recomputation_on_plain_days(twice):
     path = twice[0]
     funds = _read(
         path,
-        "select f.ticker, asof_date as date, total_assets as aum, nav_price "
-        "from core.fundamentals_daily f join core.universe_tickers u using (ticker) "
-        "order by ticker, date",
+        "select f.ticker, asof_date as date, total_assets as aum, nav_price, "
+        "shares_outstanding as shares from core.fundamentals_daily f "
+        "join core.universe_tickers u using (ticker) order by ticker, date",
     )
     g = funds.groupby("ticker")
-    funds["est_flow_usd"] = funds.aum - g.aum.shift() * (funds.nav_price / g.nav_price.shift())
-    funds["flow_pct_aum"] = funds.est_flow_usd / g.aum.shift()
-    funds["flow_20d_usd"] = g.est_flow_usd.transform(lambda s: s.rolling(20, min_periods=1).sum())
+    by_aum = funds.aum - g.aum.shift() * (funds.nav_price / g.nav_price.shift())
+    by_shares = (funds.shares - g.shares.shift()) * funds.nav_price
     got = _read(
         path,
-        "select ticker, date, aum, nav_price, est_flow_usd, flow_pct_aum, flow_20d_usd "
+        "select ticker, date, est_flow_usd, flow_pct_aum, flow_method, flow_quality "
         "from mart.etf_flows_daily order by ticker, date",
     )
-    # SQL sum over a window of nulls is null; pandas' is 0: compare where an estimate exists
-    got, want = got[got.est_flow_usd.notna()], funds[funds.est_flow_usd.notna()]
+    funds["est_flow_usd"] = by_aum.where(got.flow_method == "aum", by_shares)
+    funds["flow_pct_aum"] = funds.est_flow_usd / g.aum.shift()
+    # a plain day measures from the previous session's snapshot, by either method
+    plain = got.flow_quality == "ok"
+    cols = ["ticker", "date", "est_flow_usd", "flow_pct_aum"]
 
+    assert plain.mean() > 0.95
+    assert set(got.flow_method[plain]) == {"aum", "shares"}
     pd.testing.assert_frame_equal(
-        got.reset_index(drop=True), want.reset_index(drop=True), check_dtype=False, rtol=1e-9
+        got.loc[plain, cols].reset_index(drop=True),
+        funds.loc[plain, cols].reset_index(drop=True),
+        check_dtype=False,
+        rtol=1e-9,
     )
+
+
+def test_the_sample_artefacts_are_flagged_in_the_flows_mart(twice):
+    path = twice[0]
+    rows = _read(
+        path,
+        "select ticker, date::varchar as date, est_flow_usd, flow_quality, days_spanned "
+        "from mart.etf_flows_daily where (ticker = 'QQQ' and date between '2025-03-10' and "
+        "'2025-03-17') or (ticker = 'IJR' and date = '2024-06-10') "
+        "or (ticker = 'VB' and date between '2025-07-15' and '2025-07-16') order by ticker, date",
+    )
+    core = _read(
+        path,
+        "select asof_date::varchar as date, total_assets, nav_price from core.fundamentals_daily "
+        "where ticker = 'QQQ' and asof_date in ('2025-03-10', '2025-03-17')",
+    ).set_index("date")
+
+    qqq = rows[rows.ticker == "QQQ"].set_index("date")
+    assert list(qqq.flow_quality) == ["ok"] + ["stale_aum"] * 5
+    assert qqq.est_flow_usd.iloc[1:5].isna().all()
+    fresh, refreshed = core.loc["2025-03-10"], core.loc["2025-03-17"]
+    assert qqq.loc["2025-03-17", "est_flow_usd"] == pytest.approx(
+        refreshed.total_assets - fresh.total_assets * refreshed.nav_price / fresh.nav_price
+    )
+    assert qqq.loc["2025-03-17", "days_spanned"] == 5
+    split = rows[rows.ticker == "IJR"].iloc[0]
+    assert split.flow_quality == "split" and abs(split.est_flow_usd) < 1e9  # not a fake +85 bn
+    vb = rows[rows.ticker == "VB"]
+    assert list(vb.flow_quality) == ["gap", "gap"] and list(vb.days_spanned.fillna(0)) == [0, 2]
 
 
 def test_injected_bad_rows_are_quarantined_with_reasons_and_good_rows_load(tmp_path, monkeypatch):
@@ -176,8 +221,18 @@ def test_injected_bad_rows_are_quarantined_with_reasons_and_good_rows_load(tmp_p
         "or high < low or volume < 0 or date > date '2026-11-25' or dayofweek(date) in (0, 6)",
     )
     assert loaded_bad["n"].item() == 0
-    for name in ("fundamentals", "sector_weights", "rates"):
+    for name in ("fundamentals", "sector_weights", "rates", "futures"):
         assert _read(path, f"select count(*) n from quarantine.{name}")["n"].item() > 0, name
+    # field-level: the snapshots with a negative AUM and a P/E of -5 loaded without those values
+    nulled = _read(
+        path,
+        "select q.reason, f.total_assets, f.trailing_pe, f.nav_price "
+        "from quarantine.fundamentals q join core.fundamentals_daily f using (ticker, asof_date) "
+        "order by q.reason",
+    )
+    assert nulled["reason"].str.contains("loaded as NULL").all() and len(nulled) == 2
+    assert nulled[["total_assets", "trailing_pe"]].isna().sum().tolist() == [1, 1]
+    assert nulled["nav_price"].notna().all()
 
 
 def test_a_failed_bi_publish_keeps_the_data_and_ends_the_run_partial(tmp_path, monkeypatch):

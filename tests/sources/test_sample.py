@@ -4,19 +4,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from contracts.calendar import trading_days
-from contracts.datasets import FUNDAMENTALS, PRICES, RATES, SECTOR_WEIGHTS
+from contracts.calendar import trading_days, trading_days_back
+from contracts.datasets import FUNDAMENTALS, FUTURES, PRICES, RATES, SECTOR_WEIGHTS
+from contracts.futures import fed_funds_symbols
 from sources.sample import (
     BAD_ROWS,
     extract_fundamentals,
+    extract_futures,
     extract_prices,
     extract_rates,
     generate_fundamentals,
+    generate_futures,
     generate_prices,
     generate_rates,
     generate_sector_weights,
     inject_bad_rows,
 )
+from sources.sample_funds import LAGGING_SHARES, MISSING_NAV, STALE_AUM
 
 FUNDS = ["IWM", "IJR", "DES", "VB", "SPY", "IVV", "QQQ"]
 TICKERS = [*FUNDS, "^RUT", "^GSPC", "^SP600"]
@@ -44,6 +48,11 @@ def rates() -> pd.DataFrame:
     return generate_rates(SERIES, START, END)
 
 
+@pytest.fixture(scope="module")
+def futures() -> pd.DataFrame:
+    return generate_futures(fed_funds_symbols(date(2025, 11, 14)), START, END)
+
+
 def _rows(frame: pd.DataFrame, key: str, value: str) -> pd.DataFrame:
     return frame[frame[key] == value].reset_index(drop=True)
 
@@ -59,6 +68,7 @@ def test_chunked_windows_concatenate_to_the_single_window():
         (generate_fundamentals, ["IWM"]),
         (generate_sector_weights, ["QQQ"]),
         (generate_rates, ["DFF", "DGS10"]),
+        (generate_futures, ["ZQZ24.CBT", "ZQ=F"]),
     ]:
         whole = generate(keys, cuts[0][0], cuts[1][1])
         chunks = pd.concat([generate(keys, s, e) for s, e in cuts], ignore_index=True)
@@ -76,12 +86,15 @@ def test_values_do_not_depend_on_the_other_tickers_requested():
     )
 
 
-def test_frames_have_exactly_the_contract_columns(prices, fundamentals, sector_weights, rates):
+def test_frames_have_exactly_the_contract_columns(
+    prices, fundamentals, sector_weights, rates, futures
+):
     for frame, dataset in [
         (prices, PRICES),
         (fundamentals, FUNDAMENTALS),
         (sector_weights, SECTOR_WEIGHTS),
         (rates, RATES),
+        (futures, FUTURES),
     ]:
         assert tuple(frame.columns) == dataset.columns
         assert frame[dataset.date_column].dtype == "datetime64[ns]"
@@ -184,6 +197,52 @@ def test_fundamentals_are_plausible_and_flows_non_trivial(fundamentals, prices):
     assert ((iwm["nav_price"] / close - 1).abs() < 0.01).all()
 
 
+def _on(frame: pd.DataFrame, ticker: str, day: date) -> pd.Series:
+    return frame[(frame["ticker"] == ticker) & (frame["asof_date"] == pd.Timestamp(day))].iloc[0]
+
+
+def test_snapshots_carry_yahoos_artefacts_so_the_flow_flags_show_offline(fundamentals, prices):
+    ticker, first, sessions = STALE_AUM
+    fund = _rows(fundamentals, "ticker", ticker).set_index("asof_date")
+    episode = fund.loc[pd.Timestamp(trading_days_back(first, 1)) :].iloc[: sessions + 1]
+    assert episode["total_assets"].nunique() == 1 and episode["nav_price"].nunique() > 1
+    # the 2:1 split: closes are split-adjusted, snapshot NAVs are as published
+    ijr = _rows(fundamentals, "ticker", "IJR").set_index("asof_date")["nav_price"]
+    split_day = prices.loc[(prices["ticker"] == "IJR") & (prices["stock_splits"] == 2), "date"]
+    before = ijr[ijr.index < split_day.iloc[0]].iloc[-1]
+    assert ijr[split_day.iloc[0]] / before == pytest.approx(0.5, abs=0.02)
+    assert np.isnan(_on(fundamentals, *MISSING_NAV)["nav_price"])
+    assert "QQQ" in LAGGING_SHARES
+
+
+def test_pe_provenance_is_the_holdings_except_for_a_quote_only_fund(fundamentals):
+    sources = fundamentals.groupby("ticker")["trailing_pe_source"].unique()
+    assert {t: list(v) for t, v in sources.items()} == {
+        t: ["quote" if t == "DES" else "holdings"] for t in FUNDS
+    }
+    held = fundamentals[fundamentals["trailing_pe_source"] == "holdings"]
+    assert ((held["quote_trailing_pe"] / held["trailing_pe"] - 1).abs() < 0.05).all()
+    des = _rows(fundamentals, "ticker", "DES")
+    assert (des["trailing_pe"] == des["quote_trailing_pe"]).all()
+
+
+def test_futures_price_the_sample_policy_path_and_the_front_month_is_its_contract(futures):
+    assert futures["close"].between(90, 100).all()
+    implied = 100 - futures["close"]
+    dff = generate_rates(["DFF"], START, END).set_index("date")["value"]
+    # the market prices a month's average rate near today's, within the sample's 2 % of moves
+    assert (implied - dff.reindex(futures["date"]).to_numpy()).abs().max() < 2
+    front = futures[futures["symbol"] == "ZQ=F"].set_index("date")
+    december = futures[futures["symbol"] == "ZQZ25.CBT"].set_index("date")
+    in_december = front.index[(front.index.month == 12) & (front.index.year == 2025)]
+    assert len(in_december) > 15
+    pd.testing.assert_series_equal(
+        front.loc[in_december, "close"], december.loc[in_december, "close"]
+    )
+    # a contract stops trading when its month ends
+    assert december.index.max() == pd.Timestamp("2025-12-31")
+
+
 def test_sector_weights_use_yahoo_names_and_sum_to_one(sector_weights):
     assert sector_weights["sector"].nunique() == 11
     assert "financial_services" in set(sector_weights["sector"])
@@ -249,6 +308,9 @@ def test_extract_entry_points_return_extractions_with_every_frame():
     rates = extract_rates({"DFF": (START, START)})
     assert list(rates.frames["rates"]["series_id"]) == ["DFF"]
     assert extract_rates({}).frames["rates"].empty
+    futures = extract_futures({"ZQ=F": (date(2025, 1, 2), date(2025, 1, 3))})
+    assert list(futures.frames["futures"]["symbol"]) == ["ZQ=F", "ZQ=F"]
+    assert extract_futures({}).frames["futures"].empty
 
 
 @pytest.mark.parametrize(
@@ -258,6 +320,7 @@ def test_extract_entry_points_return_extractions_with_every_frame():
         ("fundamentals", "fundamentals"),
         ("sector_weights", "sector_weights"),
         ("rates", "rates"),
+        ("futures", "futures"),
     ],
 )
 def test_inject_bad_rows_appends_the_documented_rows_keeping_dtypes(name, fixture, request):
@@ -290,10 +353,14 @@ def test_inject_bad_prices_breaks_one_thing_per_row(prices):
     assert own_keys.is_unique
 
 
-def test_inject_bad_rows_for_other_datasets(fundamentals, sector_weights, rates):
+def test_inject_bad_rows_for_other_datasets(fundamentals, sector_weights, rates, futures):
     funds = inject_bad_rows(fundamentals.head(5), "fundamentals", END).iloc[5:]
     assert funds["total_assets"].iloc[0] < 0
-    assert funds.iloc[1]["asof_date"] == fundamentals.iloc[0]["asof_date"]
+    assert funds["trailing_pe"].iloc[1] == -5.0
+    assert funds.iloc[2]["asof_date"] == fundamentals.iloc[0]["asof_date"]
+    contracts = inject_bad_rows(futures.head(5), "futures", END).iloc[5:]
+    assert contracts["close"].iloc[0] == 0
+    assert contracts.iloc[1]["date"] == futures.iloc[0]["date"]
     weights = inject_bad_rows(sector_weights.head(5), "sector_weights", END).iloc[5:]
     assert weights["weight"].iloc[0] > 1
     fred = inject_bad_rows(rates.head(5), "rates", END).iloc[5:]

@@ -232,6 +232,10 @@ def test_fund_fundamentals_invert_holdings_ratios_and_split_sectors(yahoo: Yahoo
     row = fundamentals.iloc[0]
     assert row["asof_date"] == pd.Timestamp("2025-02-24")
     assert row["trailing_pe"] == pytest.approx(1 / 0.02938)  # ~34.0, beside info.trailingPE 34.3
+    assert row["trailing_pe_source"] == "holdings"
+    # the quote's own P/E, kept for like-for-like pairs (yfinance lets the v7 quote's 35.07
+    # override quoteSummary's 34.29: both recorded)
+    assert row["quote_trailing_pe"] == pytest.approx(35.07033)
     assert row["price_to_book"] == pytest.approx(1 / 0.12608)
     assert row["price_to_sales"] == pytest.approx(1 / 0.17008)
     assert row["price_to_cashflow"] == pytest.approx(1 / 0.04314)
@@ -254,6 +258,7 @@ def test_equity_fundamentals_come_from_info_only(yahoo: YahooMock) -> None:
 
     row = fundamentals.iloc[0]
     assert row["trailing_pe"] == pytest.approx(38.763866)
+    assert row["trailing_pe_source"] == "quote" and row["quote_trailing_pe"] == row["trailing_pe"]
     assert row["forward_pe"] == pytest.approx(29.434416)
     assert row["price_to_book"] == pytest.approx(55.114914)
     assert row["dividend_yield"] == pytest.approx(0.00409887)  # a fraction, not 0.41 (%)
@@ -284,5 +289,6 @@ def test_normalize_fundamentals_never_turns_missing_or_zero_ratios_into_numbers(
     row = normalize_fundamentals("IWM", date(2025, 6, 2), info, holdings).iloc[0]
 
     assert math.isnan(row["trailing_pe"]) and math.isnan(row["price_to_book"])
+    assert row["trailing_pe_source"] is None  # no P/E, no provenance
     assert math.isnan(row["dividend_yield"])
     assert row["median_market_cap"] == 2.1e9 and row["total_assets"] == 1.5e9

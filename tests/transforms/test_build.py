@@ -66,7 +66,7 @@ def test_every_column_of_every_model_and_source_table_has_a_comment(seed, build,
     assert [(s, t, c) for s, t, c, comment in columns if not comment] == []
     marts = {(t, c): comment for s, t, c, comment in columns if s == "mart"}
     assert "fraction, 0.25 = 25 %" in marts[("pe_spread_daily", "discount_pct")]
-    assert "US dollars per day" in marts[("etf_flows_daily", "est_flow_usd")]
+    assert "days_spanned sessions" in marts[("etf_flows_daily", "est_flow_usd")]
 
 
 def test_a_failed_error_severity_test_raises_with_the_test_name(seed, build):

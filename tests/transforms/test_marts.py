@@ -68,10 +68,15 @@ def test_size_rotation_nets_small_against_large_flows(seeded):
     query, _ = seeded
     rows = query(
         "select date::varchar, small_flow_usd, large_flow_usd, rotation_usd, "
-        "round(rotation_pct_aum, 6) from mart.size_rotation_daily order by date"
+        "round(rotation_pct_aum, 6), small_funds_covered, large_funds_covered "
+        "from mart.size_rotation_daily order by date"
     )
 
-    assert rows == [("2025-01-03", 100.0, -100.0, 200.0, 0.12)]
+    # the first day has snapshots but nothing to measure a flow from: covered by no fund
+    assert rows == [
+        ("2025-01-02", None, None, None, None, 0, 0),
+        ("2025-01-03", 100.0, -100.0, 200.0, 0.12, 1, 1),
+    ]
 
 
 def test_discount_zscore_appears_after_twenty_snapshots(seed, build, query):

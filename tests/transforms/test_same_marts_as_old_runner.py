@@ -18,10 +18,9 @@ from warehouse.connection import warehouse
 
 REPO = Path(__file__).resolve().parents[2]
 OLD_COMMIT = "f0099fd"
+# changed on purpose since: pe_spread_daily (P/E provenance), etf_flows_daily and
+# size_rotation_daily (stale AUM, splits, gaps, coverage)
 MARTS = (
-    "mart.pe_spread_daily",
-    "mart.etf_flows_daily",
-    "mart.size_rotation_daily",
     "mart.rate_cut_cycles",
     "mart.size_returns_after_cuts",
 )
@@ -80,6 +79,6 @@ def test_dbt_marts_equal_the_old_runners_on_the_sample_warehouse(tmp_path):
 
     dbt_marts, old_marts = _checksums(new), _checksums(old)
 
-    assert dbt_marts["mart.pe_spread_daily"].rows > 100
+    assert dbt_marts["mart.size_returns_after_cuts"].rows > 0
     assert dbt_marts["mart.rate_cut_cycles"].rows > 0
     assert dbt_marts == old_marts

@@ -1,12 +1,21 @@
 -- grain: one row per (date, small_ticker, large_ticker)
--- trailing P/E only; the z-score needs 20 of the trailing 252 snapshots, else it is null
+-- trailing P/E only, both sides on the same definition where both funds have it: the holdings'
+-- P/E, else the quote's; a pair with no shared definition compares each fund's own P/E and the
+-- *_pe_source columns say so. The z-score needs 20 of the trailing 252 snapshots, else null
 with pairs as (
     select * from {{ source('core', 'spread_pairs') }}
 ),
 
 snapshots as (
-    select * from {{ ref('stg_fund_snapshots') }}
-    where trailing_pe > 0
+    select
+        ticker,
+        date,
+        trailing_pe,
+        trailing_pe_source,
+        case when trailing_pe_source = 'holdings' then trailing_pe end as holdings_pe,
+        coalesce(quote_trailing_pe, case when trailing_pe_source = 'quote' then trailing_pe end)
+            as quote_pe
+    from {{ ref('stg_fund_snapshots') }}
 ),
 
 joined as (
@@ -14,8 +23,18 @@ joined as (
         small.date,
         pairs.small_ticker,
         pairs.large_ticker,
-        small.trailing_pe as small_pe,
-        large.trailing_pe as large_pe
+        case
+            when small.holdings_pe > 0 and large.holdings_pe > 0 then 'holdings'
+            when small.quote_pe > 0 and large.quote_pe > 0 then 'quote'
+        end as shared_source,
+        small.trailing_pe as small_own_pe,
+        small.trailing_pe_source as small_own_source,
+        large.trailing_pe as large_own_pe,
+        large.trailing_pe_source as large_own_source,
+        small.holdings_pe as small_holdings_pe,
+        large.holdings_pe as large_holdings_pe,
+        small.quote_pe as small_quote_pe,
+        large.quote_pe as large_quote_pe
     from pairs
     inner join snapshots as small on small.ticker = pairs.small_ticker
     inner join snapshots as large
@@ -24,10 +43,33 @@ joined as (
 
 spread as (
     select
-        *,
+        date,
+        small_ticker,
+        large_ticker,
+        small_pe,
+        large_pe,
+        small_pe_source,
+        large_pe_source,
         large_pe - small_pe as pe_spread,
         1 - small_pe / large_pe as discount_pct
-    from joined
+    from (
+        select
+            *,
+            case shared_source
+                when 'holdings' then small_holdings_pe
+                when 'quote' then small_quote_pe
+                else small_own_pe
+            end as small_pe,
+            case shared_source
+                when 'holdings' then large_holdings_pe
+                when 'quote' then large_quote_pe
+                else large_own_pe
+            end as large_pe,
+            coalesce(shared_source, small_own_source) as small_pe_source,
+            coalesce(shared_source, large_own_source) as large_pe_source
+        from joined
+    )
+    where small_pe > 0 and large_pe > 0
 ),
 
 final as (

@@ -14,9 +14,12 @@ final as (
         fundamentals.asof_date as date,
         baskets.basket,
         fundamentals.trailing_pe,
+        fundamentals.trailing_pe_source,
+        fundamentals.quote_trailing_pe,
         fundamentals.forward_pe,
         fundamentals.price_to_book,
         fundamentals.total_assets as aum,
+        fundamentals.shares_outstanding,
         fundamentals.nav_price,
         fundamentals.earnings_growth_3y
     from fundamentals
