@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+PRESET ?= small
 
 .PHONY: run test lint format bench docs clean
 
@@ -36,8 +37,9 @@ format: $(VENV)/.installed-dev
 docs: $(VENV)/.installed-run
 	$(BIN)/smallcap docs
 
+# writes benchmarks/results/$(PRESET).json and .md (presets: tiny, small, medium, large)
 bench: $(VENV)/.installed-dev
-	$(BIN)/python benchmarks/validation_vs_load.py
+	$(BIN)/python -m benchmarks.run --preset $(PRESET)
 
 clean:
 	rm -rf $(VENV) warehouse/*.duckdb warehouse/*.wal warehouse/bi warehouse/cache

@@ -22,6 +22,8 @@ DEFAULT_UNIVERSE = Path(__file__).with_name("universe.toml")
 ENV_FILE = PROJECT_ROOT / ".env"
 
 SourceName = Literal["live", "sample"]
+# the storage format BI snapshots are written in: DuckDB 1.4, the line BI drivers bundle
+BI_STORAGE_VERSION = "v1.4.0"
 
 
 class Settings(BaseSettings):
@@ -67,7 +69,7 @@ class Settings(BaseSettings):
         default=None,
         description="Prefect notification block 'type-slug/name' told about failed/partial runs.",
     )
-    bi_storage_version: str = "v1.4.0"
+    bi_storage_version: str = BI_STORAGE_VERSION
     lock_timeout_seconds: float = 60.0
     data_docs_dir: Path | None = Field(
         default=PROJECT_ROOT / "warehouse" / "gx" / "data_docs",

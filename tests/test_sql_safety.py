@@ -44,6 +44,81 @@ CLOSED_TYPES = frozenset({"Dataset", "Model"})
 # (module, function, expression) -> why it cannot carry user text
 REVIEWED: dict[tuple[str, str, str], str] = {
     (
+        "warehouse/changes.py",
+        "record_revisions",
+        "changes",
+    ): "Dataset value column names (numeric ones, typed by information_schema)",
+    ("warehouse/changes.py", "record_revisions", "key_expr"): "Dataset key column names",
+    ("warehouse/changes.py", "refuse_repeated_keys", "keys"): "Dataset key column names",
+    (
+        "warehouse/changes.py",
+        "stage",
+        "_quoted(hashed, 's')",
+    ): "Dataset key and value column names, double-quoted",
+    (
+        "warehouse/changes.py",
+        "stage",
+        "_quoted(hashed, 't')",
+    ): "Dataset key and value column names, double-quoted",
+    (
+        "warehouse/changes.py",
+        "stage",
+        "casts",
+    ): "Dataset columns, cast to the types information_schema gives for the Dataset table",
+    (
+        "warehouse/connection.py",
+        "_create",
+        "literal",
+    ): "the warehouse file path, quotes doubled: a string literal, not SQL",
+    (
+        "warehouse/publish.py",
+        "_attach",
+        "literal",
+    ): "the snapshot file path, quotes doubled: a string literal, not SQL",
+    (
+        "warehouse/publish.py",
+        "_attach",
+        "options",
+    ): "empty, or the storage version checked against ^v\\d+\\.\\d+\\.\\d+$ in publish_snapshot",
+    (
+        "warehouse/publish.py",
+        "_counts",
+        "counts",
+    ): "current_database() or the snapshot alias, and schema and relation names from the catalog",
+    ("warehouse/publish.py", "_reshape_copy", "db"): "current_database() of the connection",
+    (
+        "warehouse/publish.py",
+        "_reshape_copy",
+        "name",
+    ): "table and view names from the catalog of the warehouse or its copy",
+    (
+        "warehouse/publish.py",
+        "_reshape_copy",
+        "quoted",
+    ): "a column name from duckdb_columns(), quoted with its quotes doubled",
+    (
+        "warehouse/publish.py",
+        "_reshape_copy",
+        "schema",
+    ): "schema names from the catalog of the warehouse or its copy",
+    (
+        "warehouse/publish.py",
+        "_reshape_copy",
+        "select",
+    ): "column names from duckdb_columns(), double-quoted and escaped in _select_list",
+    ("warehouse/publish.py", "_rewrite", "db"): "current_database() of the connection",
+    (
+        "warehouse/publish.py",
+        "_rewrite",
+        "name",
+    ): "table and view names from duckdb_tables()/duckdb_views() of the published schemas",
+    ("warehouse/publish.py", "_rewrite", "schema"): "schema names from duckdb_tables()",
+    (
+        "warehouse/publish.py",
+        "_rewrite",
+        "select",
+    ): "column names from duckdb_columns(), double-quoted and escaped in _select_list",
+    (
         "cli/main.py",
         "sql",
         "query",
@@ -110,45 +185,10 @@ REVIEWED: dict[tuple[str, str, str], str] = {
         "casts",
     ): "Dataset columns, cast to the types information_schema gives for its quarantine table",
     (
-        "warehouse/loader.py",
-        "_staged_select",
-        "casts",
-    ): "Dataset columns, cast to the types information_schema gives for the Dataset's table",
-    ("warehouse/loader.py", "_staged_select", "view"): "the constant 'incoming' at its one call",
-    (
-        "warehouse/loader.py",
-        "load_batch",
-        "_staged_select(dataset, types, 'incoming')",
-    ): "built from Dataset columns and catalog types (checked in _staged_select)",
-    (
         "warehouse/migrations.py",
         "apply_migrations",
         "migration.sql",
     ): "the text of a migration file shipped in warehouse/migrations",
-    ("warehouse/publish.py", "_count", "db"): "current_database() of the connection",
-    (
-        "warehouse/publish.py",
-        "_count",
-        "name",
-    ): "table and view names from duckdb_tables()/duckdb_views() of the published schemas",
-    ("warehouse/publish.py", "_count", "schema"): "schema names from duckdb_tables()",
-    ("warehouse/publish.py", "_write_snapshot", "db"): "current_database() of the connection",
-    (
-        "warehouse/publish.py",
-        "_write_snapshot",
-        "name",
-    ): "table and view names from duckdb_tables()/duckdb_views() of the published schemas",
-    (
-        "warehouse/publish.py",
-        "_write_snapshot",
-        "path_literal",
-    ): "the snapshot file path, quotes doubled: a string literal, not SQL",
-    ("warehouse/publish.py", "_write_snapshot", "schema"): "schema names from duckdb_tables()",
-    (
-        "warehouse/publish.py",
-        "_write_snapshot",
-        "select",
-    ): "column names from duckdb_columns(), double-quoted and escaped in _select_list",
     (
         "warehouse/publish.py",
         "_write_snapshot",

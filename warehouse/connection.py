@@ -1,4 +1,9 @@
-"""Opening the warehouse: one writer per file, so a held lock is waited for, then reported."""
+"""Opening the warehouse: one writer per file, so a held lock is waited for, then reported.
+
+A new file is created in the BI snapshot's storage format (DuckDB 1.4's, which DuckDB 2.0 writes
+as fast): publishing can then copy the file instead of rewriting every table into an older
+format (warehouse/publish.py). Files created before keep their format and are rewritten.
+"""
 
 import logging
 import re
@@ -10,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from contracts.errors import WarehouseError, WarehouseLockedError
+from contracts.settings import BI_STORAGE_VERSION
 from warehouse.migrations import apply_migrations
 
 log = logging.getLogger(__name__)
@@ -26,6 +32,14 @@ def _holder(exc: duckdb.Error) -> str:
     return f"held by {match.group(1)}" if match else "holder unknown"
 
 
+def _create(path: Path) -> None:
+    """An empty database file in BI_STORAGE_VERSION; later writers keep the file's format."""
+    literal = str(path).replace("'", "''")
+    with duckdb.connect() as con:
+        con.execute(f"attach '{literal}' as new_warehouse (storage_version '{BI_STORAGE_VERSION}')")
+        con.execute("detach new_warehouse")
+
+
 def open_warehouse(
     path: Path | str, *, read_only: bool = False, lock_timeout: float = 60.0
 ) -> duckdb.DuckDBPyConnection:
@@ -35,6 +49,8 @@ def open_warehouse(
         raise WarehouseError(f"warehouse {path} does not exist yet: run `smallcap run` first")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            _create(path)
     deadline = time.monotonic() + lock_timeout
     delay = 0.2
     while True:

@@ -12,11 +12,17 @@ because the DuckDB builds inside BI drivers lag behind: a file in DuckDB 2.0's d
 does not open in 1.4. Views are materialised as tables and JSON columns stored as VARCHAR so
 nothing in the file depends on the writer's version or on extensions. Table and column COMMENTs
 (the dbt docs) are copied, so BI tools show what each column means and its units.
+
+When the warehouse file is already in a format that version reads (new files are, see
+warehouse/connection.py) and has no WAL, the snapshot starts as a sequential copy of the file,
+taken under the read lock; only the small parts are reshaped (views, JSON columns, schemas BI
+does not see). Its cost is a file copy plus a constant. Otherwise every relation is rewritten.
 """
 
 import logging
 import os
 import re
+import shutil
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,6 +47,7 @@ PUBLISHED_SCHEMAS: tuple[str, ...] = (
 )
 _ALIAS = "smallcap_bi_snapshot"
 _STORAGE_VERSION = re.compile(r"^v\d+\.\d+\.\d+$")
+_VERSION_NUMBERS = re.compile(r"v(\d+)\.(\d+)\.(\d+)")
 
 
 @dataclass(frozen=True)
@@ -108,26 +115,28 @@ def publish_snapshot(
 def _write_snapshot(
     con: duckdb.DuckDBPyConnection, tmp: Path, storage_version: str
 ) -> dict[str, int]:
-    """Copy the relations into ``tmp`` (attached with the BI storage version) and checkpoint it."""
-    db = con.execute("select current_database()").fetchall()[0][0]
+    """Write the snapshot to ``tmp`` (a copy when possible, see the module docstring) and
+    check every relation's row count against the warehouse's."""
+    db, path, stored = con.execute(
+        """select database_name, path, tags['storage_version']
+           from duckdb_databases() where database_name = current_database()"""
+    ).fetchall()[0]
     relations = _relations(con, db)
-    path_literal = str(tmp).replace("'", "''")
-    con.execute(
-        f"attach '{path_literal}' as {_ALIAS} "
-        f"(read_only false, storage_version '{storage_version}')"
-    )
+    if _readable_by(stored, storage_version) and not _wal(Path(path)).exists():
+        # a version DuckDB does not know is refused here as on the rewriting path
+        with duckdb.connect() as probe:
+            probe.execute(f"attach ':memory:' as probe (storage_version '{storage_version}')")
+        shutil.copyfile(path, tmp)  # the read lock is held: no writer can change the file
+        _attach(con, tmp, "")
+        shape = _reshape_copy
+    else:
+        _attach(con, tmp, f", storage_version '{storage_version}'")
+        shape = _rewrite
     rows: dict[str, int] = {}
     try:
-        for schema in sorted({s for s, _ in relations}):
-            con.execute(f'create schema {_ALIAS}."{schema}"')
-        for schema, name in relations:
-            select = _select_list(con, db, schema, name)
-            con.execute(
-                f'create table {_ALIAS}."{schema}"."{name}" as '
-                f'select {select} from "{db}"."{schema}"."{name}"'
-            )
-            copied = _count(con, _ALIAS, schema, name)
-            expected = _count(con, db, schema, name)
+        shape(con, db, relations)
+        counts = zip(_counts(con, _ALIAS, relations), _counts(con, db, relations), strict=True)
+        for (schema, name), (copied, expected) in zip(relations, counts, strict=True):
             if copied != expected:
                 raise WarehouseError(
                     f"snapshot of {schema}.{name} has {copied} rows, warehouse {expected}"
@@ -139,6 +148,68 @@ def _write_snapshot(
     finally:
         con.execute(f"detach {_ALIAS}")
     return rows
+
+
+def _readable_by(stored: str | None, storage_version: str) -> bool:
+    """Is a file in storage format ``stored`` (e.g. 'v1.4.0+') readable where
+    ``storage_version`` is the newest format understood?"""
+    found, wanted = (_VERSION_NUMBERS.search(v or "") for v in (stored, storage_version))
+    if found is None or wanted is None:
+        return False
+    return tuple(map(int, found.groups())) <= tuple(map(int, wanted.groups()))
+
+
+def _attach(con: duckdb.DuckDBPyConnection, tmp: Path, options: str) -> None:
+    literal = str(tmp).replace("'", "''")
+    con.execute(f"attach '{literal}' as {_ALIAS} (read_only false{options})")
+
+
+def _rewrite(con: duckdb.DuckDBPyConnection, db: str, relations: list[tuple[str, str]]) -> None:
+    """Every published relation copied into the (empty) snapshot as a table."""
+    for schema in sorted({s for s, _ in relations}):
+        con.execute(f'create schema {_ALIAS}."{schema}"')
+    for schema, name in relations:
+        select = _select_list(con, db, schema, name)
+        con.execute(
+            f'create table {_ALIAS}."{schema}"."{name}" as '
+            f'select {select} from "{db}"."{schema}"."{name}"'
+        )
+
+
+def _reshape_copy(
+    con: duckdb.DuckDBPyConnection, db: str, relations: list[tuple[str, str]]
+) -> None:
+    """Turn a copy of the warehouse file into the snapshot: drop what BI does not see,
+    materialise views (from the warehouse, so nothing depends on name resolution in the copy)
+    and store JSON columns as VARCHAR."""
+    published = set(PUBLISHED_SCHEMAS) | {"main"}
+    for (schema,) in con.execute(
+        "select schema_name from duckdb_schemas() where database_name = ? and not internal",
+        [_ALIAS],
+    ).fetchall():
+        if schema not in published:
+            con.execute(f'drop schema {_ALIAS}."{schema}" cascade')
+    views = con.execute(
+        """select schema_name, view_name from duckdb_views()
+           where database_name = ? and not internal""",
+        [db],
+    ).fetchall()
+    for schema, name in set(views) & set(relations):
+        select = _select_list(con, db, schema, name)
+        con.execute(f'drop view {_ALIAS}."{schema}"."{name}"')
+        con.execute(
+            f'create table {_ALIAS}."{schema}"."{name}" as '
+            f'select {select} from "{db}"."{schema}"."{name}"'
+        )
+    for schema, name, column in con.execute(
+        """select schema_name, table_name, column_name from duckdb_columns()
+           where database_name = ? and data_type = 'JSON'""",
+        [_ALIAS],
+    ).fetchall():
+        quoted = '"' + column.replace('"', '""') + '"'
+        con.execute(
+            f'alter table {_ALIAS}."{schema}"."{name}" alter {quoted} set data type varchar'
+        )
 
 
 def _record_publication(con: duckdb.DuckDBPyConnection, storage_version: str) -> None:
@@ -222,8 +293,12 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _count(con: duckdb.DuckDBPyConnection, db: str, schema: str, name: str) -> int:
-    return con.execute(f'select count(*) from "{db}"."{schema}"."{name}"').fetchall()[0][0]
+def _counts(
+    con: duckdb.DuckDBPyConnection, db: str, relations: list[tuple[str, str]]
+) -> tuple[int, ...]:
+    """Row counts of ``relations`` in database ``db``, in one query."""
+    counts = ", ".join(f'(select count(*) from "{db}"."{s}"."{n}")' for s, n in relations)
+    return tuple(con.execute(f"select {counts}").fetchall()[0]) if relations else ()
 
 
 def _wal(path: Path) -> Path:

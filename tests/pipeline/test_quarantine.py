@@ -59,10 +59,10 @@ def test_release_by_id_touches_only_those_rows(path):
 
 
 def test_a_failing_load_releases_nothing_and_keeps_the_quarantine(path, monkeypatch):
-    def broken_merge(*args, **kwargs):
+    def broken_write(*args, **kwargs):
         raise duckdb.Error("disk full")
 
-    monkeypatch.setattr("warehouse.loader._merge", broken_merge)
+    monkeypatch.setattr("warehouse.changes.write", broken_write)
     with pytest.raises(duckdb.Error):
         release(path, settings=get_settings(warehouse=path), run_date=RUN_DATE, dataset="prices")
 

@@ -17,6 +17,7 @@ from contracts.settings import Settings
 from transforms.build import build_models
 from warehouse import publish
 from warehouse.connection import warehouse
+from warehouse.migrations import apply_migrations
 from warehouse.publish import publish_bi, publish_snapshot
 
 
@@ -229,3 +230,44 @@ def test_status_json_reports_the_absolute_path_the_pipeline_publishes_to(main, m
     assert result.exit_code == 0, result.output
     published = publish_bi(Path(main.name), Settings(warehouse=Path(main.name))).path
     assert json.loads(result.output)["bi_database"] == str(published.resolve())
+
+
+def _storage_version(path: Path) -> str:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.sql(
+            "select tags['storage_version'] from duckdb_databases() "
+            "where database_name = current_database()"
+        ).fetchall()[0][0]
+
+
+def test_a_new_warehouse_file_is_created_in_the_bi_storage_format(main):
+    assert _storage_version(main) == "v1.4.0+"
+
+
+def test_a_copied_snapshot_leaves_out_schemas_bi_does_not_see(main, tmp_path):
+    with warehouse(main) as con:
+        con.execute("create schema scratch")
+        con.execute("create table scratch.notes as select 1 as n")
+    target = tmp_path / "bi" / "market.duckdb"
+
+    result = publish_snapshot(main, target)
+
+    with duckdb.connect(str(target), read_only=True) as con:
+        schemas = {s for (s,) in con.sql("select schema_name from duckdb_tables()").fetchall()}
+    assert "scratch" not in schemas
+    assert _storage_version(target) == "v1.4.0+"
+    assert result.rows["core.prices_daily"] == 3
+
+
+def test_a_warehouse_in_duckdb_2_format_is_rewritten_into_a_1_4_snapshot(tmp_path):
+    old = tmp_path / "old.duckdb"
+    with duckdb.connect(str(old)) as con:  # what files created before this release are
+        apply_migrations(con)
+    _add_prices(old, 4)
+    target = tmp_path / "bi" / "old.duckdb"
+
+    result = publish_snapshot(old, target)
+
+    assert _storage_version(old) == "v2.0.0+"
+    assert _storage_version(target) == "v1.4.0+"
+    assert result.rows["core.prices_daily"] == _count(target, "core.prices_daily") == 4
