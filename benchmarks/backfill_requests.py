@@ -4,8 +4,8 @@
 parsing, validation, loads, ledger) while the tests' network-edge fakes answer: Yahoo through
 ``responses`` on yfinance's session, FRED on a loopback server. Each Yahoo chart request gets one
 bar inside the window it asked for. yfinance parses ~0.1 s per request, so the prices are
-counted for the first ``backfill_tickers`` tickers and scaled to the universe (the current
-chunking issues the same requests for every ticker); the FRED series are counted in full. The
+counted for the first ``backfill_tickers`` tickers and scaled to the universe (every ticker's
+chunk issues the same requests); the FRED series are counted in full. The
 cookie/crumb handshake yfinance repeats against the fake is not counted: against Yahoo it
 happens once per session.
 """
@@ -48,7 +48,7 @@ def _chart_reply(request: PreparedRequest) -> tuple[int, dict, str]:
 
 
 def _observations(start: date, end: date) -> dict[date, str]:
-    """One observation a year, so every yearly chunk of every series has rows."""
+    """One observation a year: a series has rows in any window of a year or more."""
     return {date(year, 1, 2): "1.00" for year in range(start.year, end.year + 1)}
 
 

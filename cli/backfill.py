@@ -57,7 +57,7 @@ def backfill(
             def started(done: int) -> None:
                 progress.console.print(
                     f"backfill {plan.backfill_id}: {len(plan.chunks)} chunks ({done} already "
-                    f"done) for {first}..{last} into {path}",
+                    f"done), at most {plan.requests} requests, for {first}..{last} into {path}",
                     soft_wrap=True,
                     highlight=False,
                 )

@@ -64,9 +64,10 @@ def backfill(
     path = settings.warehouse_for("sample" if source == "sample" else "live")
     plan = bf.plan_backfill(start, end, settings=settings, tickers=tickers, source=source)
     logger.info(
-        "backfill %s: %d chunks for %s..%s into %s",
+        "backfill %s: %d chunks, at most %d requests, for %s..%s into %s",
         plan.backfill_id,
         len(plan.chunks),
+        plan.requests,
         start,
         end,
         path,

@@ -19,10 +19,10 @@ def test_backfill_twice_loads_once_then_resumes_with_every_chunk_done(tmp_path, 
     first, second = _backfill(*args), _backfill(*args, "--tickers", "spy,iwm")
 
     assert first.exit_code == 0, first.output
-    assert "6 chunks (0 already done)" in first.output
+    assert "3 chunks (0 already done), at most 0 requests" in first.output
     assert "backfill done: loaded" in first.output and "prices" in first.output
     assert second.exit_code == 0, second.output
-    assert "6 chunks (6 already done)" in second.output
+    assert "3 chunks (3 already done)" in second.output
     assert "loaded nothing new" in second.output
 
 

@@ -25,16 +25,14 @@ def test_backfill_flow_loads_chunks_logs_progress_and_resumes(tmp_path, caplog):
     ).chunks
 
     assert [r.chunk.name for r in first] == [
-        "2025/prices/IWM+SPY",
-        "2025/fundamentals/IWM+SPY",
-        "2025/rates/DFF+DFEDTARU+DFEDTARL+DGS2+DGS10+T10Y2Y+BAMLH0A0HYM2",
-        "2026/prices/IWM+SPY",
-        "2026/fundamentals/IWM+SPY",
-        "2026/rates/DFF+DFEDTARU+DFEDTARL+DGS2+DGS10+T10Y2Y+BAMLH0A0HYM2",
+        "prices/IWM+SPY",
+        "fundamentals/IWM+SPY",
+        "rates/DFF+DFEDTARU+DFEDTARL+DGS2+DGS10+T10Y2Y+BAMLH0A0HYM2",
     ]
     assert not any(r.skipped for r in first) and all(r.skipped for r in second)
-    assert "chunk 1/6 2025/prices/IWM+SPY:" in caplog.text
-    assert "chunk 6/6" in caplog.text and "already done" in caplog.text
+    assert "backfill " in caplog.text and "3 chunks, at most 0 requests" in caplog.text
+    assert "chunk 1/3 prices/IWM+SPY:" in caplog.text
+    assert "chunk 3/3" in caplog.text and "already done" in caplog.text
     assert "prices SPY: ok (2/2, 0 failed)" in caplog.text  # one line per key
     assert "wrote the HTML report" in caplog.text
     assert (tmp_path / "reports" / "sample.html").is_file()

@@ -59,23 +59,26 @@ def test_backfill_id_is_stable_and_ignores_ticker_order():
     assert one != bf.backfill_id(START, date(2024, 3, 1), ["IWM", "SPY"], "sample")
 
 
-def test_plan_has_chunks_per_year_and_ticker_batch_clipped_to_the_window(settings):
+def test_plan_has_one_chunk_per_key_batch_over_the_whole_window(settings):
     plan = bf.plan_backfill(START, END, settings=settings, source="sample", batch_size=2)
 
     assert [c.name for c in plan.chunks] == [
-        "2023/prices/IJR+IWM",
-        "2023/prices/SPY+^RUT",
-        "2023/fundamentals/IJR+IWM",
-        "2023/fundamentals/SPY",
-        "2023/rates/DFF+DGS2",
-        "2024/prices/IJR+IWM",
-        "2024/prices/SPY+^RUT",
-        "2024/fundamentals/IJR+IWM",
-        "2024/fundamentals/SPY",
-        "2024/rates/DFF+DGS2",
+        "prices/IJR+IWM",
+        "prices/SPY+^RUT",
+        "fundamentals/IJR+IWM",
+        "fundamentals/SPY",
+        "rates/DFF+DGS2",
     ]
-    assert (plan.chunks[0].start, plan.chunks[0].end) == (START, date(2023, 12, 31))
-    assert (plan.chunks[-1].start, plan.chunks[-1].end) == (date(2024, 1, 1), END)
+    assert {(c.start, c.end) for c in plan.chunks} == {(START, END)}
+
+
+def test_live_plan_states_its_requests_two_per_ticker_and_series_whatever_the_years(settings):
+    years = bf.plan_backfill(date(2005, 1, 1), END, settings=settings, source="live")
+    months = bf.plan_backfill(date(2024, 1, 2), END, settings=settings, source="live")
+    keys = len(settings.universe.tickers) + len(settings.universe.fred_series)
+
+    assert years.requests == months.requests == 2 * keys
+    assert bf.plan_backfill(START, END, settings=settings, source="sample").requests == 0
 
 
 def test_live_plan_loads_no_fundamentals_and_says_yahoo_keeps_no_history(settings):
@@ -154,7 +157,7 @@ def test_failed_load_leaves_no_partial_chunk_and_a_rerun_completes(
         status, message = con.execute("select status, message from audit.runs").fetchall()[0]
     assert marked == 4
     assert ledger_matches_core_rows(path)
-    assert status == "failed" and "2023/fundamentals/SPY" in message and "re-run" in message
+    assert status == "failed" and "chunk fundamentals/SPY failed" in message and "re-run" in message
 
     results = _backfill(path, settings, run_id="resumed")
 

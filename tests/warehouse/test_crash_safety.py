@@ -208,7 +208,7 @@ def test_backfill_killed_twelve_times_ends_equal_to_a_clean_run(reference, zygot
 
 def test_kill_inside_a_load_transaction_leaves_no_partial_chunk(zygote, tmp_path):
     target = tmp_path / "c.duckdb"
-    # merges 1-2 load the two 2024 price chunks; the 3rd (2024 fundamentals) dies mid-load
+    # merges 1-2 load the two price chunks; the 3rd (the first fundamentals) dies mid-load
     zygote.start([*ARGS, "--warehouse", str(target)], kill_in_merge=3)
 
     assert _killed(zygote.wait())
@@ -218,8 +218,8 @@ def test_kill_inside_a_load_transaction_leaves_no_partial_chunk(zygote, tmp_path
         ).fetchall()
         fundamentals = con.execute("select count(*) from core.fundamentals_daily").fetchall()
     assert ledger == [
-        ("2024/prices/DES+IJR+IVV+IWM+QQQ", "prices"),
-        ("2024/prices/SPY+VB+^GSPC+^RUT+^SP600", "prices"),
+        ("prices/DES+IJR+IVV+IWM+QQQ", "prices"),
+        ("prices/SPY+VB+^GSPC+^RUT+^SP600", "prices"),
     ]
     assert fundamentals == [(0,)]
     assert ledger_matches_core_rows(target)
