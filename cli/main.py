@@ -30,6 +30,7 @@ from cli.config import config
 from cli.docs import docs
 from cli.export import export
 from cli.formats import Format, default_format, render
+from cli.imports import import_file
 from cli.migrate import migrate
 from cli.progress import extraction_progress
 from cli.quarantine import quarantine_app
@@ -264,6 +265,7 @@ def serve(
 app.command()(backfill)
 app.command()(export)
 app.command()(migrate)
+app.command(name="import")(import_file)
 app.command()(docs)
 app.command()(report)
 app.command()(config)

@@ -36,7 +36,7 @@ def check_keys(
 
 
 def check_day(day: date, *, what: str) -> date:
-    """A date inside the NYSE calendar (1990 to about a year ahead): outside it no session can
+    """A date inside the NYSE calendar (1990 to three years ahead): outside it no session can
     be told from a holiday, so nothing could be validated."""
     first, last = session_bounds()
     if not first <= day <= last:

@@ -25,6 +25,8 @@ class Universe(BaseModel):
     large: list[str]
     index: list[str] = []
     pairs: list[tuple[str, str]]
+    # [small index, large index]: returns after rate cuts from before the funds existed
+    index_pairs: list[tuple[str, str]] = []
     fred_series: list[str]
 
     @field_validator("small", "large", "index")
@@ -50,6 +52,12 @@ class Universe(BaseModel):
                 raise ValueError(f"pair [{small}, {large}]: {small!r} is not in baskets.small")
             if large not in self.large:
                 raise ValueError(f"pair [{small}, {large}]: {large!r} is not in baskets.large")
+        for small, large in self.index_pairs:
+            for ticker in (small, large):
+                if ticker not in self.index:
+                    raise ValueError(
+                        f"index pair [{small}, {large}]: {ticker!r} is not in baskets.index"
+                    )
         return self
 
     @property
@@ -86,6 +94,7 @@ def load_universe(path: Path) -> Universe:
             large=baskets.get("large", []),
             index=baskets.get("index", []),
             pairs=baskets.get("pairs", []),
+            index_pairs=baskets.get("index_pairs", []),
             fred_series=raw.get("fred", {}).get("series", []),
         )
     except ValidationError as exc:

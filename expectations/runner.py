@@ -59,7 +59,9 @@ class ValidationOutcome:
     ``gx_result`` is GX's full result object (``.to_json_dict()`` for artifacts); it is None
     when an empty batch was accepted without validation. ``failed_rows`` are the positions in
     the input frame of the quarantined rows, in order (to trace them back to stored rows);
-    ``nulled_rows`` are those among them that also load, with their failing fields NULL.
+    ``nulled_rows`` are those among them that also load, with their failing fields NULL;
+    ``unreadable`` counts rows the source could not even parse (a file's bad cells), which
+    join ``quarantined`` after validation with their own reason.
     """
 
     dataset: str
@@ -69,16 +71,17 @@ class ValidationOutcome:
     gx_result: ExpectationSuiteValidationResult | None = None
     failed_rows: tuple[int, ...] = ()
     nulled_rows: tuple[int, ...] = ()
+    unreadable: int = 0
 
     @property
     def rows_in(self) -> int:
         """Rows of the batch as extracted (a row loaded with a NULLed field counts once)."""
-        return len(self.valid) + len(self.failed_rows) - len(self.nulled_rows)
+        return len(self.valid) + self.rows_rejected
 
     @property
     def rows_rejected(self) -> int:
         """Rows quarantined whole (not loaded at all)."""
-        return len(self.failed_rows) - len(self.nulled_rows)
+        return len(self.failed_rows) - len(self.nulled_rows) + self.unreadable
 
 
 def validate_batch(

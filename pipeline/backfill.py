@@ -19,6 +19,7 @@ import duckdb
 from pydantic import SecretStr
 
 from contracts.datasets import EXTRACTION_GROUPS
+from contracts.errors import ConfigError
 from contracts.inputs import check_keys, check_window
 from contracts.settings import Settings
 from contracts.universe import TICKER_RE
@@ -65,6 +66,7 @@ class BackfillPlan:
     tickers: tuple[str, ...]
     chunks: tuple[Chunk, ...]
     notes: tuple[str, ...] = ()
+    groups: tuple[str, ...] = tuple(EXTRACTION_GROUPS)
 
 
 @dataclass
@@ -77,10 +79,29 @@ class ChunkResult:
     skipped: bool = False
 
 
-def backfill_id(start: date, end: date, tickers: Sequence[str], source: str) -> str:
-    """Stable id of a request, so a re-run of the same command finds its own ledger rows."""
-    doc = json.dumps([start.isoformat(), end.isoformat(), sorted(tickers), source])
-    return hashlib.sha256(doc.encode()).hexdigest()[:16]
+def backfill_id(
+    start: date,
+    end: date,
+    tickers: Sequence[str],
+    source: str,
+    groups: Sequence[str] = tuple(EXTRACTION_GROUPS),
+) -> str:
+    """Stable id of a request, so a re-run of the same command finds its own ledger rows; a
+    request for some datasets only is another request (all of them keep the ids they had)."""
+    parts: list[object] = [start.isoformat(), end.isoformat(), sorted(tickers), source]
+    if set(groups) != set(EXTRACTION_GROUPS):
+        parts.append(sorted(groups))
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
+
+
+def dataset_groups(names: Sequence[str] | None) -> tuple[str, ...]:
+    """The extraction groups named by ``--datasets`` (all when None), in pipeline order."""
+    if not names:
+        return tuple(EXTRACTION_GROUPS)
+    unknown = sorted(set(names) - set(EXTRACTION_GROUPS))
+    if unknown:
+        raise ConfigError(f"unknown datasets {unknown}: choose from {', '.join(EXTRACTION_GROUPS)}")
+    return tuple(g for g in EXTRACTION_GROUPS if g in names)
 
 
 def _years(start: date, end: date) -> list[tuple[date, date]]:
@@ -102,25 +123,31 @@ def plan_backfill(
     tickers: Sequence[str] | None = None,
     source: str = "live",
     batch_size: int = BATCH_SIZE,
+    datasets: Sequence[str] | None = None,
 ) -> BackfillPlan:
     """Chunks per year: prices per ticker batch, fundamentals per fund batch (sample only, as
-    Yahoo keeps no history), and one chunk of all the universe's FRED series."""
+    Yahoo keeps no history), and one chunk of all the universe's FRED series; ``datasets``
+    (prices, fundamentals, rates; default all) keeps only those, so rates can reach back
+    decades further than the funds' prices, and without asking Yahoo at all."""
     check_window(start, end, source=source)
+    groups = dataset_groups(datasets)
     universe = settings.universe
     # sorted, so the same request names the same chunks whatever order the tickers came in
     given = universe.tickers if tickers is None else tickers
     chosen = sorted(set(check_keys(given, TICKER_RE, what="tickers", example="IWM or ^RUT")))
     funds = [t for t in chosen if t in universe.funds]
-    notes = [] if source == "sample" else [NO_FUNDAMENTALS_HISTORY]
+    live_fundamentals = source != "sample" and "fundamentals" in groups
+    notes = [NO_FUNDAMENTALS_HISTORY] if live_fundamentals else []
     chunks = []
     for lo, hi in _years(start, end):
-        chunks += [Chunk("prices", batch, lo, hi) for batch in _batches(chosen, batch_size)]
-        if source == "sample":
+        if "prices" in groups:
+            chunks += [Chunk("prices", batch, lo, hi) for batch in _batches(chosen, batch_size)]
+        if source == "sample" and "fundamentals" in groups:
             chunks += [Chunk("fundamentals", b, lo, hi) for b in _batches(funds, batch_size)]
-        if universe.fred_series:
+        if universe.fred_series and "rates" in groups:
             chunks.append(Chunk("rates", tuple(universe.fred_series), lo, hi))
-    bid = backfill_id(start, end, chosen, source)
-    return BackfillPlan(bid, start, end, source, tuple(chosen), tuple(chunks), tuple(notes))
+    bid = backfill_id(start, end, chosen, source, groups)
+    return BackfillPlan(bid, start, end, source, tuple(chosen), tuple(chunks), tuple(notes), groups)
 
 
 def done_parts(con: duckdb.DuckDBPyConnection, bid: str) -> set[tuple[str, str]]:
@@ -243,6 +270,7 @@ def run_backfill(
         "start": plan.start,
         "end": plan.end,
         "tickers": list(plan.tickers),
+        "datasets": list(plan.groups),
         "source": plan.source,
         "warehouse": str(path),
     }

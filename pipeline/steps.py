@@ -4,6 +4,7 @@ concurrency, and ``pipeline.lifecycle`` opens, closes and publishes the run arou
 Every step that writes opens its own connection (DuckDB allows one writer per file) and closes it.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -22,6 +23,7 @@ from expectations.data_docs import build_data_docs
 from expectations.runner import ValidationOutcome, validate_batch
 from pipeline.report import RunReport
 from sources.extraction import Extraction
+from sources.fred import FULL_HISTORY
 from transforms.build import ModelResult, build_models
 from warehouse import audit
 from warehouse.connection import warehouse
@@ -33,7 +35,9 @@ from warehouse.loader import (
     upsert_series_meta,
 )
 from warehouse.universe import sync_universe
-from warehouse.watermarks import plan_windows, watermarks
+from warehouse.watermarks import finished_series, plan_windows, watermarks
+
+log = logging.getLogger(__name__)
 
 Windows = dict[str, tuple[date, date]]
 _MASS_FAILURE_MIN_ROWS = 20  # a handful of bad rows in a tiny batch is not an outage
@@ -74,12 +78,15 @@ def prepare(
     """Create or migrate the warehouse, refuse a mix of sample and live data, mirror the
     universe, and plan each key's window.
 
-    ``overlap_days`` (reconcile) widens the look-back to that many sessions for every dataset
-    and re-fetches it even when the market is closed, so late revisions are absorbed; it
-    never narrows the configured overlaps."""
+    A FRED series new to a live warehouse starts at its first observation (FRED series are
+    small, and the rate-cut history needs decades); one FRED has discontinued and that is
+    loaded through its end is left out. ``overlap_days`` (reconcile) widens the look-back to
+    that many sessions for every dataset and re-fetches it even when the market is closed, so
+    late revisions are absorbed; it never narrows the configured overlaps."""
     check_run_date(run_date, source=source)
     universe = settings.universe
     start = history_start(run_date, settings.history_years)
+    live = source_kind(source) == "live"
     with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
         claim_source_kind(con, source_kind(source))
         sync_universe(con, universe)
@@ -87,12 +94,17 @@ def prepare(
             name: watermarks(con, DATASETS[name])
             for name in ("prices", "fundamentals", "rates", "futures")
         }
+        finished = finished_series(con, run_date)
+    for series_id, last in finished.items():
+        log.info(
+            "%s: discontinued by FRED (last observation %s), loaded; not fetched", series_id, last
+        )
     plan = Plan()
     plan.rates = plan_windows(
-        universe.fred_series,
+        [s for s in universe.fred_series if s not in finished],
         marks["rates"],
         run_date=run_date,
-        history_start=start,
+        history_start=FULL_HISTORY if live else start,
         overlap_start=lambda d: min(
             d - timedelta(days=settings.rate_overlap_days),
             trading_days_back(d, overlap_days or 0),
@@ -125,12 +137,23 @@ def prepare(
 
 
 def validate(
-    dataset: str, extraction: Extraction, *, run_date: date, settings: Settings
+    dataset: str,
+    extraction: Extraction,
+    *,
+    run_date: date,
+    settings: Settings,
+    rejected: pd.DataFrame | None = None,
 ) -> ValidationOutcome:
     """Split the batch; when most rows fail, the source itself is broken and nothing loads.
-    Rows that load with a field NULLed (field-level failures) do not count as failed here."""
+    Rows that load with a field NULLed (field-level failures) do not count as failed here.
+
+    ``rejected`` are rows the source could not even read (a file's unparseable cells), each
+    with its reason: they join the quarantine and count as failed rows."""
     frame = extraction.frames.get(dataset, pd.DataFrame(columns=list(DATASETS[dataset].columns)))
     outcome = validate_batch(DATASETS[dataset], frame, run_date=run_date, expect_rows=False)
+    if rejected is not None and not rejected.empty:
+        outcome.quarantined = pd.concat([outcome.quarantined, rejected], ignore_index=True)
+        outcome.unreadable = len(rejected)
     total = outcome.rows_in
     if total >= _MASS_FAILURE_MIN_ROWS and outcome.rows_rejected / total >= (
         settings.max_failure_ratio

@@ -286,6 +286,8 @@ class FredStub:
 
     base_url: str = ""
     routes: dict[tuple[str, str], list[Reply]] = field(default_factory=dict)
+    # observations served like FRED: only those inside the request's observation window
+    histories: dict[str, Mapping[date, str]] = field(default_factory=dict)
     hits: list[tuple[str, str]] = field(default_factory=list)
     queries: list[dict[str, list[str]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -304,17 +306,41 @@ class FredStub:
         self.script(endpoint, series_id, Reply(body=real_file(FRED_XML / name).read_bytes()))
 
     def observations(self, series_id: str, values: Mapping[date, str]) -> None:
-        """Serve ``values`` (FRED's text, '.' for missing) in the recorded XML layout."""
-        self.script("series/observations", series_id, Reply(body=observations_xml(values)))
+        """Serve ``values`` (FRED's text, '.' for missing) in the recorded XML layout, only
+        those inside the request's observation_start..observation_end, as FRED does."""
+        self.routes.pop(("series/observations", series_id), None)
+        self.histories[series_id] = dict(sorted(values.items()))
 
     def daily(self, series_id: str, value: Callable[[date], str]) -> None:
         """Serve ``series_id`` for whatever window fredapi asks: one observation per calendar
         day with ``value(day)`` as FRED's text, and the recorded DFF metadata renamed."""
         self.generated[series_id] = value
         self.routes.pop(("series/observations", series_id), None)  # the recorded file, if any
+        self.histories.pop(series_id, None)
         info = real_file(FRED_XML / "DFF_series_info.xml").read_text()
         renamed = info.replace('<series id="DFF"', f'<series id="{series_id}"', 1)
         self.script("series", series_id, Reply(body=renamed.encode()))
+
+    def series_info(self, series_id: str, start: date, end: date, title: str = "") -> None:
+        """Series metadata in FRED's XML layout, with the series' observation range."""
+        attributes = {
+            "id": series_id,
+            "title": title or series_id,
+            "observation_start": start,
+            "observation_end": end,
+            "frequency": "Daily, 7-Day",
+            "units": "Percent",
+            "last_updated": f"{end} 15:16:01-05",
+        }
+        fields = " ".join(f'{k}="{v}"' for k, v in attributes.items())
+        body = f'<?xml version="1.0" encoding="utf-8" ?><seriess><series {fields}/></seriess>'
+        self.script("series", series_id, Reply(body=body.encode()))
+
+    def _history(self, series_id: str, query: dict[str, list[str]]) -> Reply:
+        first = date.fromisoformat(query.get("observation_start", ["1776-07-04"])[0])
+        last = date.fromisoformat(query.get("observation_end", ["9999-12-31"])[0])
+        values = {d: v for d, v in self.histories[series_id].items() if first <= d <= last}
+        return Reply(body=observations_xml(values))
 
     def count(self, endpoint: str, series_id: str) -> int:
         return self.hits.count((endpoint, series_id))
@@ -325,6 +351,8 @@ class FredStub:
         with self.lock:
             self.hits.append((endpoint, series_id))
             self.queries.append(query)
+            if endpoint == "series/observations" and series_id in self.histories:
+                return self._history(series_id, query)
             replies = self.routes.get((endpoint, series_id))
             if not replies and endpoint == "series/observations" and series_id in self.generated:
                 return self._generated(series_id, query)

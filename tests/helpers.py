@@ -5,6 +5,7 @@ The fixtures that use them live in tests/conftest.py; network-edge fakes live in
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -23,6 +24,17 @@ pairs = [["IWM", "SPY"]]
 
 [fred]
 series = ["DFF"]
+"""
+
+# The three FRED series of the Fed funds target (single target, then the range's bounds).
+FED_TARGET_UNIVERSE = """
+[baskets]
+small = ["IWM"]
+large = ["SPY"]
+pairs = [["IWM", "SPY"]]
+
+[fred]
+series = ["DFEDTAR", "DFEDTARU", "DFEDTARL"]
 """
 
 
@@ -105,3 +117,18 @@ def build_marts(con: duckdb.DuckDBPyConnection) -> None:
         "select path from duckdb_databases() where database_name = current_database()"
     ).fetchall()[0][0]
     build_models(Path(path))
+
+
+TARGET = "insert into core.rates_daily values (?, ?, ?, 'sample', 'r', now())"
+
+
+def daily(series_id: str, start: str, end: str, levels: dict[str, float]) -> list[tuple]:
+    """Rate rows for every calendar day in [start, end], as FRED publishes the Fed targets;
+    ``levels`` maps the effective day of each level to the level."""
+    rows, level = [], None
+    day, last = date.fromisoformat(start), date.fromisoformat(end)
+    while day <= last:
+        level = levels.get(day.isoformat(), level)
+        rows.append((series_id, day, level))
+        day += timedelta(days=1)
+    return rows

@@ -202,8 +202,10 @@ def upsert_series_meta(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *, r
     con.register("series_meta_frame", frame)
     try:
         con.execute(
-            """insert or replace into core.series_meta
-               select series_id, title, units, frequency, last_updated, source, ?, now()
+            """insert or replace into core.series_meta (series_id, title, units, frequency,
+                   last_updated, observation_start, observation_end, source, run_id, loaded_at)
+               select series_id, title, units, frequency, last_updated, observation_start,
+                   observation_end, source, ?, now()
                from series_meta_frame""",
             [run_id],
         )

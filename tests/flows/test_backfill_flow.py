@@ -27,10 +27,10 @@ def test_backfill_flow_loads_chunks_logs_progress_and_resumes(tmp_path, caplog):
     assert [r.chunk.name for r in first] == [
         "2025/prices/IWM+SPY",
         "2025/fundamentals/IWM+SPY",
-        "2025/rates/DFF+DFEDTARU+DFEDTARL+DGS2+DGS10+T10Y2Y+BAMLH0A0HYM2",
+        "2025/rates/DFF+DFEDTAR+DFEDTARU+DFEDTARL+DGS2+DGS10+T10Y2Y+BAMLH0A0HYM2",
         "2026/prices/IWM+SPY",
         "2026/fundamentals/IWM+SPY",
-        "2026/rates/DFF+DFEDTARU+DFEDTARL+DGS2+DGS10+T10Y2Y+BAMLH0A0HYM2",
+        "2026/rates/DFF+DFEDTAR+DFEDTARU+DFEDTARL+DGS2+DGS10+T10Y2Y+BAMLH0A0HYM2",
     ]
     assert not any(r.skipped for r in first) and all(r.skipped for r in second)
     assert "chunk 1/6 2025/prices/IWM+SPY:" in caplog.text
