@@ -6,7 +6,7 @@ from typing import Annotated
 import duckdb
 import typer
 
-from cli.common import WarehouseOpt, exit_for, fail, usage, out
+from cli.common import WarehouseOpt, exit_for, fail, out, usage
 from contracts.calendar import new_york_today
 from contracts.errors import ConfigError, SmallcapError
 from contracts.settings import get_settings
