@@ -129,8 +129,8 @@ def plan_backfill(
     Yahoo keeps no history), and one chunk of all the universe's FRED series; ``datasets``
     (prices, fundamentals, rates; default all) keeps only those, so rates can reach back
     decades further than the funds' prices, and without asking Yahoo at all."""
-    check_window(start, end, source=source)
     groups = dataset_groups(datasets)
+    check_window(start, end, source=source, sessions=groups != ("rates",))
     universe = settings.universe
     # sorted, so the same request names the same chunks whatever order the tickers came in
     given = universe.tickers if tickers is None else tickers

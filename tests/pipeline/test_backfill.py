@@ -95,6 +95,16 @@ def test_plan_for_some_datasets_keeps_their_chunks_and_is_another_request(settin
     assert every.backfill_id == bf.backfill_id(START, END, every.tickers, "live")
 
 
+def test_only_a_rates_plan_may_start_before_the_nyse_calendar(settings):
+    early = date(1982, 9, 27)  # DFEDTAR's first observation
+
+    rates = bf.plan_backfill(early, END, settings=settings, source="live", datasets=["rates"])
+
+    assert rates.chunks[0].name == "1982/rates/DFF+DGS2"
+    with pytest.raises(ConfigError, match="start 1982-09-27 is outside"):
+        bf.plan_backfill(early, END, settings=settings, source="live", datasets=["rates", "prices"])
+
+
 def test_plan_rejects_an_unknown_dataset(settings):
     with pytest.raises(ConfigError, match=r"unknown datasets \['holdings'\]: choose from prices"):
         bf.plan_backfill(START, END, settings=settings, datasets=["rates", "holdings"])
