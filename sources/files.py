@@ -152,6 +152,14 @@ def _numbers(column: pd.Series, name: str) -> tuple[pd.Series, pd.Series]:
     return values, reasons
 
 
+def _labels(column: pd.Series) -> pd.Series:
+    """A text column's values stripped and lower-cased, empty cells missing; whether a label is
+    allowed is the dataset suite's call (it quarantines that field), not the reader's."""
+    text = column.astype("string").str.strip().str.lower()
+    missing = text.isna() | text.isin(_MISSING_TEXT)
+    return text.astype("object").where(~missing, None)
+
+
 @dataclass(frozen=True)
 class Layout:
     """How one dataset's files map onto its columns.
@@ -160,7 +168,7 @@ class Layout:
     With ``named_value``, a single column named after a key (``Date,^GSPC``,
     ``observation_date,DFF``) holds that value for that key. ``defaults`` fill a missing column
     from the parsed ones and say so in a note; ``zero_if_empty`` columns (no dividend, no split)
-    are 0 where absent or empty."""
+    are 0 where absent or empty; ``text`` columns hold labels, not numbers."""
 
     dataset: Dataset
     key_option: str
@@ -172,6 +180,7 @@ class Layout:
         default_factory=dict
     )
     zero_if_empty: frozenset[str] = frozenset()
+    text: frozenset[str] = frozenset()
     ignored: frozenset[str] = frozenset()
 
     @property
@@ -264,7 +273,9 @@ def _parse(
     reasons[bad_key] = [f"{layout.key} {k!r} is not valid" for k in out[layout.key][bad_key]]
     notes = []
     for column in dataset.value_columns:
-        if column in frame:
+        if column in layout.text:
+            out[column] = _labels(frame[column]) if column in frame else None
+        elif column in frame:
             out[column], bad = _numbers(frame[column], column)
             reasons = reasons.fillna(bad)
         elif column in layout.defaults:
@@ -342,6 +353,9 @@ FUNDAMENTAL_LAYOUT = Layout(
         "date": "asof_date",
         "symbol": "ticker",
     },
+    # which P/E definition trailing_pe is ('holdings' or 'quote'); NULL when the file does not
+    # say, since another vendor's P/E is neither of Yahoo's
+    text=frozenset({"trailing_pe_source"}),
 )
 
 

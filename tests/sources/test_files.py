@@ -64,6 +64,26 @@ def write(tmp_path: Path, text: str, name: str = "file.csv") -> Path:
             1228.0999755859375,
             None,
         ),
+        # yfinance's raw download, columns in its own order (Close first), no Adj Close
+        (
+            "SPY_yf-raw-close_etf-seasonality.csv",
+            "SPY",
+            "SPY",
+            "1993-01-29",
+            43.9375,
+            43.9375,
+            1003200,
+        ),
+        # the three-row header of an index: the ticker carries its caret
+        (
+            "GSPC_yf-multiindex_lift.csv",
+            None,
+            "^GSPC",
+            "2015-01-02",
+            2058.199951171875,
+            2058.199951171875,
+            2708700000,
+        ),
         # Date,Close with the close already adjusted
         (
             "IWM_yf-adjclose_factor-attribution.csv",
@@ -210,3 +230,76 @@ def test_a_file_that_is_not_the_dataset_fails_with_one_line(tmp_path, text, erro
 def test_a_missing_file_names_it(tmp_path):
     with pytest.raises(ConfigError, match=r"file .*nope.csv not found"):
         read("rates", tmp_path / "nope.csv", "DFF")
+
+
+def test_an_unadjusted_close_and_its_adjusted_close_are_read_as_written(real_fixtures):
+    # IJR split 3:1 on 2005-06-09: the raw close drops to a third, the adjusted one does not
+    path = real_fixtures / "prices" / "IJR_unadj-and-adjclose_optimalhorizon.csv"
+
+    frame = read("prices", path, "IJR").frames["prices"].set_index("date")
+
+    before, after = frame.loc["2005-06-08"], frame.loc["2005-06-09"]
+    assert (before["close"], after["close"]) == (161.23, 54.24)
+    assert (before["adj_close"], after["adj_close"]) == (21.0705, 21.2652)
+    assert after["stock_splits"] == 0.0  # the file has no split column: nothing is inferred
+
+
+def test_the_real_range_bounds_read_as_one_series_each(real_fixtures):
+    lower = read("rates", real_fixtures / "rates" / "DFEDTARL_fredgraph.csv").frames["rates"]
+    upper = read("rates", real_fixtures / "rates" / "DFEDTARU_fredgraph.csv").frames["rates"]
+
+    days = lower.merge(upper, on="date", suffixes=("_lower", "_upper"))
+    assert len(days) == len(lower) == len(upper)
+    assert (days["value_upper"] - days["value_lower"]).round(2).eq(0.25).all()
+    assert days.set_index("date").loc["2024-09-19", ["value_upper", "value_lower"]].tolist() == [
+        5.0,
+        4.75,
+    ]
+
+
+def test_canonical_rates_name_their_series_in_a_column(tmp_path):
+    path = write(tmp_path, "series_id,date,value\ndff,2024-01-02,5.33\nDGS10,2024-01-02,\n")
+
+    frame = read("rates", path).frames["rates"]
+
+    assert frame["series_id"].tolist() == ["DFF", "DGS10"]
+    assert frame["value"].tolist()[0] == 5.33 and pd.isna(frame["value"].tolist()[1])
+
+
+def test_fundamentals_read_the_pe_definition_as_a_label_not_a_number(tmp_path):
+    path = write(
+        tmp_path,
+        "ticker,asof_date,trailing_pe,trailing_pe_source\n"
+        "IWM,2024-01-02,15.2, Holdings\nIWM,2024-01-03,15.3,\nIWM,2024-01-04,15.4,vendor\n",
+    )
+
+    parsed = read("fundamentals", path)
+
+    frame = parsed.frames["fundamentals"]
+    assert parsed.rejected["fundamentals"].empty
+    # an unknown label is the suite's to quarantine (field-level), so it comes through as read
+    assert frame["trailing_pe_source"].tolist() == ["holdings", None, "vendor"]
+    assert frame["trailing_pe"].tolist() == [15.2, 15.3, 15.4]
+
+
+def test_fundamentals_without_a_pe_definition_leave_it_null(tmp_path):
+    path = write(tmp_path, "date,trailing_pe\n2024-01-02,15.2\n")
+
+    frame = read("fundamentals", path, "IWM").frames["fundamentals"]
+
+    assert frame["trailing_pe_source"].tolist() == [None]
+
+
+def test_two_closes_named_after_tickers_are_refused(tmp_path):
+    path = write(tmp_path, "Date,IWM,SPY\n2024-01-02,190,470\n")
+
+    with pytest.raises(ConfigError, match=r"columns \['IWM', 'SPY'\] are not prices"):
+        read("prices", path)
+
+
+def test_reading_the_same_file_twice_gives_the_same_rows(real_fixtures):
+    path = real_fixtures / "rates" / "DGS10_fredgraph-oldheader_traderjohns.csv"
+
+    first, second = read("rates", path), read("rates", path)
+
+    pd.testing.assert_frame_equal(first.frames["rates"], second.frames["rates"])
