@@ -59,6 +59,7 @@ final as (
         grid.date,
         grid.small_ticker,
         grid.large_ticker,
+        grid.small_ticker || ' vs ' || grid.large_ticker as pair,
         grid.small_px / lag(grid.small_px, 21) over w
             - grid.large_px / lag(grid.large_px, 21) over w as small_minus_large_1m,
         grid.small_px / lag(grid.small_px, 63) over w
