@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     )
     bi_storage_version: str = "v1.4.0"
     lock_timeout_seconds: float = 60.0
+    writer_wait_seconds: float = Field(
+        default=3600.0,
+        description="How long a run waits for another run writing the same warehouse.",
+    )
     data_docs_dir: Path | None = Field(
         default=PROJECT_ROOT / "warehouse" / "gx" / "data_docs",
         description="GX Data Docs of every run's validation results; empty turns them off.",
