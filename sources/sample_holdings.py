@@ -8,7 +8,8 @@ and reruns are identical; prices follow the Russell 2000 (small names) or the S&
 names) of the sample price paths. About a third of the small names lose money and a tenth of
 the large ones; one small name in twenty has no analyst estimate (no forward EPS); two lines
 have no listing ('-', unmapped) and one symbol gets no quote (unquoted), so the coverage counts
-have something to count.
+have something to count. The large funds hold Berkshire as iShares writes it, 'BRKB', which
+the universe file's share-class overrides map to Yahoo's 'BRK-B'.
 """
 
 import math
@@ -37,9 +38,11 @@ MEGACAPS = {  # market cap on PIN, USD
     "GOOGL": 0.9e12, "GOOG": 0.8e12, "META": 0.9e12, "TSLA": 0.8e12,
 }  # fmt: skip
 UNQUOTED = "SAAH"  # a listed small name Yahoo does not answer for
+SHARE_CLASS = "BRKB"  # the issuer's spelling of a share class (Yahoo: BRK-B)
 _CASH_LINES = (  # (ticker, name, asset class, weight)
     ("USD", "USD CASH", "Cash", 0.003),
     ("XTSLA", "BLK CSH FND TREASURY SL AGENCY", "Money Market", 0.002),
+    ("MSFUT", "CASH COLLATERAL MSFUT USD", "Cash Collateral and Margins", 0.0002),
     ("RTYZ5", "RUSSELL 2000 EMINI CME DEC 25", "Futures", 0.0),
 )
 _UNLISTED = (("-", "SAMPLE BIO INC CVR"), ("-", "SAMPLE TECH WARRANTS"))
@@ -63,9 +66,14 @@ def _draw(label: str) -> np.random.Generator:
     return rng(f"company:{label}")
 
 
-@cache
 def company(ticker: str) -> Company:
-    """A synthetic company: 'S...' small caps, 'L...' and the megacaps large caps."""
+    """A synthetic company: 'S...' small caps, 'L...', the megacaps and Berkshire large caps;
+    the issuer's 'BRKB' and Yahoo's 'BRK-B' are the same company."""
+    return _company(ticker.replace("-", ""))
+
+
+@cache
+def _company(ticker: str) -> Company:
     draw = _draw(ticker)
     small = ticker.startswith("S")
     level = 10.0 + zlib.crc32(ticker.encode()) % 30_000 / 100
@@ -90,8 +98,8 @@ def members(fund: str) -> list[str]:
     large = [f"L{_letters(i)}" for i in range(300)]
     small = [f"S{_letters(i)}" for i in range(600)]
     lists = {
-        "IVV": [*MEGACAPS, *large[:292]],
-        "SPY": [*MEGACAPS, *large[:292]],
+        "IVV": [*MEGACAPS, SHARE_CLASS, *large[:291]],
+        "SPY": [*MEGACAPS, SHARE_CLASS, *large[:291]],
         "QQQ": [*MEGACAPS, *large[:92]],
         "IWM": small[:400],
         "IJR": small[200:500],
@@ -109,14 +117,16 @@ def _price(c: Company, day: date) -> float:
     return round(c.level * move * wobble, 2)
 
 
-def _quote(c: Company, day: date) -> dict[str, object]:
+def _quote(symbol: str, day: date) -> dict[str, object]:
+    """Yahoo's quote of ``symbol`` (its own spelling, e.g. 'BRK-B') on ``day``."""
+    c = company(symbol)
     price = _price(c, day)
     shares = round(c.cap / c.level)
     eps = round(c.earnings_yield * c.level, 2)
     forward = None if c.growth is None else round(eps + abs(eps) * c.growth, 2)
     current = eps if forward is None else round((eps + forward) / 2, 2)
     return {
-        "ticker": c.ticker,
+        "ticker": symbol,
         "asof_date": pd.Timestamp(day),
         "price": price,
         "market_cap": float(round(price * shares)),
@@ -206,7 +216,7 @@ def generate_holdings(
 
 def generate_quotes(tickers: list[str], day: date) -> pd.DataFrame:
     """CONSTITUENT_QUOTES rows of ``tickers`` on ``day`` (none for UNQUOTED)."""
-    return quotes_frame([_quote(company(t), day) for t in dict.fromkeys(tickers) if t != UNQUOTED])
+    return quotes_frame([_quote(t, day) for t in dict.fromkeys(tickers) if t != UNQUOTED])
 
 
 def extract_holdings(

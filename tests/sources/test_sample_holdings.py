@@ -39,7 +39,9 @@ def test_funds_with_an_issuer_file_hold_hundreds_of_names_and_the_others_their_t
         "IVV": False, "IWM": False, "SPY": True,
     }  # fmt: skip
     iwm = holdings[holdings["fund"] == "IWM"]
-    assert set(iwm["asset_class"]) == {"Equity", "Cash", "Money Market", "Futures"}
+    assert set(iwm["asset_class"]) == {
+        "Equity", "Cash", "Money Market", "Cash Collateral and Margins", "Futures",
+    }  # fmt: skip
     assert iwm[iwm["yahoo_ticker"].isna()]["holding_ticker"].tolist() == ["-", "-"]
     assert iwm["weight"].sum() == pytest.approx(1.0, abs=1e-6)
 
@@ -54,6 +56,19 @@ def test_quotes_cover_every_listed_stock_but_one_and_include_loss_makers():
     assert 0.2 < (small["eps_trailing"] < 0).mean() < 0.5
     assert quotes.loc[quotes["eps_trailing"] < 0, "trailing_pe"].isna().all()
     assert small["eps_forward"].isna().any()  # a few names without an analyst estimate
+
+
+def test_the_issuers_share_class_spelling_maps_to_yahoos_symbol_and_its_quote():
+    symbols = get_settings().universe.lookthrough.symbols
+    extraction = extract_holdings(WINDOWS, issuer_funds={"IVV"}, symbols=symbols)
+    holdings, quotes = extraction.frames[HOLDINGS.name], extraction.frames[CONSTITUENT_QUOTES.name]
+
+    [line] = holdings[(holdings["fund"] == "IVV") & (holdings["holding_ticker"] == "BRKB")].to_dict(
+        "records"
+    )
+    [quote] = quotes[quotes["ticker"] == "BRK-B"].to_dict("records")
+
+    assert line["yahoo_ticker"] == "BRK-B" and quote["price"] == line["price"]
 
 
 def test_the_issuer_shares_equal_the_sample_fundamentals_so_flows_do_not_jump():
