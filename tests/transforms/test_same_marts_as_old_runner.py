@@ -18,8 +18,8 @@ from warehouse.connection import warehouse
 
 REPO = Path(__file__).resolve().parents[2]
 OLD_COMMIT = "f0099fd"
-# changed on purpose since: pe_spread_daily (P/E provenance), etf_flows_daily and
-# size_rotation_daily (stale AUM, splits, gaps, coverage)
+# changed on purpose since: pe_spread_daily (P/E provenance, the look-through forward view),
+# etf_flows_daily and size_rotation_daily (stale AUM, splits, gaps, coverage)
 MARTS = (
     "mart.rate_cut_cycles",
     "mart.size_returns_after_cuts",
