@@ -34,6 +34,7 @@ from cli.migrate import migrate
 from cli.progress import extraction_progress
 from cli.quarantine import quarantine_app
 from cli.report import report
+from cli.restore import restore
 from contracts.calendar import last_complete_day
 from contracts.errors import SmallcapError
 from contracts.inputs import check_run_date
@@ -41,6 +42,7 @@ from contracts.settings import get_settings
 from contracts.universe import load_universe
 from contracts.version import code_version
 from pipeline.report import RunFailed, RunReport
+from warehouse.connection import make_folder
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -85,7 +87,9 @@ def run(
     try:  # refuse bad values before Prefect starts
         if day is not None:
             check_run_date(day, source="sample" if sample else "live", what="--date")
-        load_universe(get_settings(warehouse=warehouse).universe_path)
+        settings = get_settings(warehouse=warehouse)
+        load_universe(settings.universe_path)
+        make_folder(settings.warehouse_for("sample" if sample else "live").parent)
     except SmallcapError as exc:
         fail(str(exc))
     quiet_prefect()
@@ -290,6 +294,7 @@ app.command()(export)
 app.command()(migrate)
 app.command()(docs)
 app.command()(report)
+app.command()(restore)
 app.command()(config)
 app.add_typer(quarantine_app, name="quarantine")
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from contracts.errors import WarehouseLockedError
+from contracts.errors import WarehouseError, WarehouseLockedError
+from warehouse.connection import make_folder
 
 
 def writer_lock_path(path: Path) -> Path:
@@ -26,10 +27,14 @@ def exclusive_writer(path: Path, *, wait_seconds: float) -> Iterator[None]:
     if str(path).startswith("md:"):
         yield
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent)
     lock = FileLock(writer_lock_path(path), is_singleton=True)
     try:
         lock.acquire(timeout=wait_seconds)
+    except OSError as exc:  # a read-only folder
+        raise WarehouseError(
+            f"cannot take the writer lock of warehouse {path}: {exc.strerror or exc}"
+        ) from exc
     except Timeout:
         raise WarehouseLockedError(
             f"warehouse {path} is being written by another run (see `smallcap status`) after "

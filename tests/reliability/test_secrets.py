@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from fakes import Reply
+from fakes import Reply, free_port
 from live_runs import RUN_DATE, UNIVERSE, healthy_sources
 from typer.testing import CliRunner
 
@@ -53,7 +53,7 @@ class _Everything(logging.Handler):
 
 
 @pytest.fixture(scope="module")
-def journey(tmp_path_factory: pytest.TempPathFactory, closed_port: int) -> Iterator[Journey]:
+def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Journey]:
     folder = tmp_path_factory.mktemp("secrets")
     trip = Journey(folder=folder, warehouse=folder / "market.duckdb")
     universe = folder / "universe.toml"
@@ -99,7 +99,7 @@ def journey(tmp_path_factory: pytest.TempPathFactory, closed_port: int) -> Itera
             later = str(RUN_DATE + timedelta(days=3))
             cli("daily-partial", "run", "--date", later, *where)
             cli("backfill", "backfill", "--start", "2025-01-02", "--end", "2025-03-31", *where)
-            refused = {"SMALLCAP_FRED_BASE_URL": f"http://127.0.0.1:{closed_port}/fred"}
+            refused = {"SMALLCAP_FRED_BASE_URL": f"http://127.0.0.1:{free_port()}/fred"}
             cli(
                 "backfill-refused",
                 "backfill",
