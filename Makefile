@@ -40,4 +40,4 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/validation_vs_load.py
 
 clean:
-	rm -rf $(VENV) warehouse/*.duckdb warehouse/*.wal warehouse/bi warehouse/cache
+	rm -rf $(VENV) warehouse/*.duckdb warehouse/*.wal warehouse/*.writer.lock warehouse/bi warehouse/cache

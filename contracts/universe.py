@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError, field_validator, model_validator
 
 from contracts.errors import ConfigError
+from contracts.lookthrough import HoldingsSource, Lookthrough
 
 TICKER_RE = re.compile(r"^[A-Z0-9^][A-Z0-9.=^-]{0,14}$")
 SERIES_RE = re.compile(r"^[A-Z0-9_]{1,30}$")
@@ -28,6 +29,8 @@ class Universe(BaseModel):
     # [small index, large index]: returns after rate cuts from before the funds existed
     index_pairs: list[tuple[str, str]] = []
     fred_series: list[str]
+    holdings: dict[str, HoldingsSource] = {}
+    lookthrough: Lookthrough = Lookthrough()
 
     @field_validator("small", "large", "index")
     @classmethod
@@ -58,6 +61,13 @@ class Universe(BaseModel):
                     raise ValueError(
                         f"index pair [{small}, {large}]: {ticker!r} is not in baskets.index"
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _holdings_of_funds(self) -> "Universe":
+        for fund in self.holdings:
+            if fund not in self.funds:
+                raise ValueError(f"holdings.{fund}: {fund!r} is not a fund in baskets.small/large")
         return self
 
     @property
@@ -96,6 +106,8 @@ def load_universe(path: Path) -> Universe:
             pairs=baskets.get("pairs", []),
             index_pairs=baskets.get("index_pairs", []),
             fred_series=raw.get("fred", {}).get("series", []),
+            holdings=raw.get("holdings", {}),
+            lookthrough=raw.get("lookthrough", {}),
         )
     except ValidationError as exc:
         problems = "; ".join(_describe(e) for e in exc.errors())

@@ -22,9 +22,26 @@ from great_expectations.core import (
     ExpectationValidationResult,
 )
 
-from contracts.datasets import FUNDAMENTALS, FUTURES, PRICES, RATES, SECTOR_WEIGHTS, Dataset
+from contracts.datasets import (
+    CONSTITUENT_QUOTES,
+    FUNDAMENTALS,
+    FUTURES,
+    HOLDINGS,
+    PRICES,
+    RATES,
+    SECTOR_WEIGHTS,
+    Dataset,
+)
 from contracts.errors import DataQualityError
-from expectations import fundamentals, futures, prices, rates, sector_weights
+from expectations import (
+    constituent_quotes,
+    fundamentals,
+    futures,
+    holdings,
+    prices,
+    rates,
+    sector_weights,
+)
 from expectations.common import NAME_KEY, NULLS_KEY, RUN_DATE
 from expectations.gx_context import run_suite, suite_for
 
@@ -39,6 +56,8 @@ SUITE_BUILDERS: dict[str, Callable[[], gx.ExpectationSuite]] = {
     SECTOR_WEIGHTS.name: sector_weights.build_suite,
     RATES.name: rates.build_suite,
     FUTURES.name: futures.build_suite,
+    HOLDINGS.name: holdings.build_suite,
+    CONSTITUENT_QUOTES.name: constituent_quotes.build_suite,
 }
 
 

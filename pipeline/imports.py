@@ -39,7 +39,7 @@ def reader_for(dataset: str, keys: Mapping[str, str | None]) -> tuple[FileReader
     other key option given is a mistake, not something to ignore."""
     reader = READERS.get(dataset)
     if reader is None:
-        raise ConfigError(f"--dataset {dataset!r}: choose from {', '.join(READERS)}")
+        raise ConfigError(f"--dataset {dataset!r}: choose from {', '.join([*READERS, 'holdings'])}")
     for option, value in keys.items():
         if value and option != reader.key_option:
             raise ConfigError(

@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from contracts.calendar import is_trading_day, trading_days_back
-from contracts.datasets import DATASETS, RATES
+from contracts.datasets import DATASETS, HOLDINGS, RATES
 from contracts.errors import DataQualityError
 from contracts.futures import fed_funds_symbols
 from contracts.inputs import check_run_date
@@ -34,6 +34,8 @@ from warehouse.loader import (
     source_kind,
     upsert_series_meta,
 )
+from warehouse.lookthrough import rows_to_load, upsert_issuer_shares
+from warehouse.status import latest_lookthrough
 from warehouse.universe import sync_universe
 from warehouse.watermarks import finished_series, plan_windows, watermarks
 
@@ -51,6 +53,7 @@ class Plan:
     fundamentals: Windows = field(default_factory=dict)
     rates: Windows = field(default_factory=dict)
     futures: Windows = field(default_factory=dict)
+    holdings: Windows = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     market_closed: bool = False
 
@@ -92,7 +95,7 @@ def prepare(
         sync_universe(con, universe)
         marks = {
             name: watermarks(con, DATASETS[name])
-            for name in ("prices", "fundamentals", "rates", "futures")
+            for name in ("prices", "fundamentals", "rates", "futures", "holdings")
         }
         finished = finished_series(con, run_date)
     for series_id, last in finished.items():
@@ -117,6 +120,7 @@ def prepare(
         ("fundamentals", universe.funds),
         # the contracts of the run date's month and the 11 after it, plus the front month
         ("futures", fed_funds_symbols(run_date)),
+        ("holdings", universe.funds),
     )
     for group, keys in groups:
         windows = plan_windows(
@@ -130,8 +134,8 @@ def prepare(
     elif not is_trading_day(run_date):
         plan.market_closed = True
         plan.notes.append(
-            f"market closed on {run_date}: prices, fundamentals and futures only catch up "
-            "missed sessions"
+            f"market closed on {run_date}: prices, fundamentals, futures and holdings only "
+            "catch up missed sessions"
         )
     return plan
 
@@ -184,6 +188,8 @@ def load_dataset(
         audit.record_failures(con, run_id=run_id, failures=failures)
         if dataset == RATES.name and "series_meta" in extraction.frames:
             upsert_series_meta(con, extraction.frames["series_meta"], run_id=run_id)
+        if dataset == HOLDINGS.name and "fund_shares" in extraction.frames:
+            upsert_issuer_shares(con, extraction.frames["fund_shares"], run_id=run_id)
         if also is not None:
             also(con)
 
@@ -191,7 +197,7 @@ def load_dataset(
         return load_batch(
             con,
             DATASETS[dataset],
-            outcome.valid,
+            rows_to_load(con, dataset, outcome.valid),
             outcome.quarantined,
             run_id=run_id,
             validations=outcome.results,
@@ -227,7 +233,8 @@ def load(
 
 def transform(path: Path, *, report: RunReport, settings: Settings) -> list[ModelResult]:
     """Rebuild the models with dbt (which opens the warehouse itself, so no connection of ours
-    is open meanwhile), then note the latest P/E discount per pair for the summary."""
+    is open meanwhile), then note the latest P/E discount per pair and each fund's latest
+    look-through coverage for the summary."""
     with warehouse(path, lock_timeout=settings.lock_timeout_seconds):
         pass  # waits for another writer's lock (dbt would fail at once) and applies migrations
     results = build_models(path)
@@ -239,6 +246,7 @@ def transform(path: Path, *, report: RunReport, settings: Settings) -> list[Mode
                    partition by small_ticker, large_ticker order by date desc) = 1
                order by small_ticker, large_ticker"""
         ).fetchall()
+        report.lookthrough = latest_lookthrough(con)
     return results
 
 

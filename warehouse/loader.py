@@ -5,6 +5,7 @@ delete-then-insert on a keyed table ~12x), changed past values are recorded in a
 and bad rows land in quarantine with their reason, all or nothing.
 """
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -186,13 +187,25 @@ def load_batch(
         if before_commit is not None:
             before_commit(con)
         con.execute("commit")
-    except Exception:
-        con.execute("rollback")
+    except Exception as exc:
+        with contextlib.suppress(duckdb.Error):  # a failed commit has already ended it
+            con.execute("rollback")
+        if isinstance(exc, duckdb.IOException | duckdb.TransactionException):  # a full disk
+            raise WarehouseError(
+                f"{dataset.name}: not loaded ({_first_line(exc)}); nothing of this batch was "
+                "written"
+            ) from exc
         raise
     finally:
-        con.execute("drop view if exists staged")
-        con.unregister("incoming")
+        with contextlib.suppress(duckdb.Error):
+            con.execute("drop view if exists staged")
+            con.unregister("incoming")
     return LoadResult(dataset.name, len(valid), changed, rows_quarantined, revisions)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def upsert_series_meta(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *, run_id: str) -> int:

@@ -3,11 +3,12 @@
 import duckdb
 
 from contracts.universe import Universe
+from warehouse.lookthrough import sync_lookthrough
 
 
 def sync_universe(con: duckdb.DuckDBPyConnection, universe: Universe) -> None:
-    """Replace core.universe_tickers, core.spread_pairs and core.index_pairs with the current
-    configuration."""
+    """Replace core.universe_tickers, core.spread_pairs, core.index_pairs and the look-through
+    configuration with the current configuration."""
     con.execute("begin transaction")
     try:
         con.execute("delete from core.universe_tickers")
@@ -18,6 +19,7 @@ def sync_universe(con: duckdb.DuckDBPyConnection, universe: Universe) -> None:
         con.executemany("insert into core.spread_pairs values (?, ?)", universe.pairs)
         if universe.index_pairs:
             con.executemany("insert into core.index_pairs values (?, ?)", universe.index_pairs)
+        sync_lookthrough(con, universe)
         con.execute("commit")
     except Exception:
         con.execute("rollback")

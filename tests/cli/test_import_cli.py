@@ -11,7 +11,7 @@ import exchange_calendars as xcals
 import pandas as pd
 import pytest
 from fakes import REAL, real_file
-from helpers import FED_TARGET_UNIVERSE, warehouse_checksums
+from helpers import FED_TARGET_UNIVERSE, ishares_csv, warehouse_checksums
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -220,9 +220,9 @@ def test_unreadable_cells_are_quarantined_with_their_reason(tmp_path, universe):
             "--series does not apply to --dataset prices (use --ticker)",
         ),
         (
-            ("--dataset", "holdings"),
+            ("--dataset", "dividends"),
             2,
-            "--dataset 'holdings': choose from prices, fundamentals, rates",
+            "--dataset 'dividends': choose from prices, fundamentals, rates, holdings",
         ),
         (("--dataset", "rates", "--source-name", "Big Vendor"), 2, "--source-name 'Big Vendor'"),
         (("--dataset", "rates"), 2, "does not say which series_id it holds: give it with --series"),
@@ -243,3 +243,35 @@ def test_bad_import_arguments_fail_with_one_line(tmp_path, universe, args, code,
     assert result.exit_code == code, result.output
     assert message in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_import_holdings_loads_a_saved_issuer_file_and_its_options_are_checked(
+    tmp_path: Path,
+) -> None:
+    lines = [("AAPL", "APPLE INC", "Equity", 700.0, 70.0, 3.5, 200.0)] + [
+        (f"S{i:02d}", f"SMALL {i}", "Equity", 100.0, 10.0, 1.0, 100.0) for i in range(3)
+    ]
+    file = tmp_path / "IVV_2024-06-28.csv"
+    file.write_text(ishares_csv(lines, asof="Jun 28, 2024"))
+    path = tmp_path / "market.duckdb"
+    where = ["--warehouse", str(path)]
+
+    loaded = CliRunner().invoke(
+        app, ["import", "--dataset", "holdings", "--fund", "ivv", "--file", str(file), *where]
+    )
+    no_fund = CliRunner().invoke(app, ["import", "--dataset", "holdings", "--file", str(file)])
+    misplaced = CliRunner().invoke(
+        app, ["import", "--dataset", "prices", "--fund", "IVV", "--file", str(file)]
+    )
+
+    assert loaded.exit_code == 0, loaded.output
+    assert "import success" in loaded.output
+    with duckdb.connect(str(path), read_only=True) as con:
+        held = con.sql(
+            "select fund, asof_date::varchar, count(*) from core.fund_holdings group by all"
+        ).fetchall()
+        flows = con.sql("select flow, status from audit.runs").fetchall()
+    assert held == [("IVV", "2024-06-28", 4)]
+    assert flows == [("import", "success")]
+    assert no_fund.exit_code == 2 and "--fund" in no_fund.output
+    assert misplaced.exit_code == 2 and "--fund and --asof apply" in misplaced.output
