@@ -42,4 +42,4 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.run --preset $(PRESET)
 
 clean:
-	rm -rf $(VENV) warehouse/*.duckdb warehouse/*.wal warehouse/bi warehouse/cache
+	rm -rf $(VENV) warehouse/*.duckdb warehouse/*.wal warehouse/*.writer.lock warehouse/bi warehouse/cache

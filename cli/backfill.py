@@ -17,6 +17,13 @@ def backfill(
         list[str] | None,
         typer.Option("--tickers", help="Tickers, repeated or comma-separated (default: universe)."),
     ] = None,
+    datasets: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--datasets",
+            help="prices, fundamentals, rates; repeated or comma-separated (default: all).",
+        ),
+    ] = None,
     sample: Annotated[
         bool, typer.Option("--sample", help="Use the offline sample source.")
     ] = False,
@@ -35,6 +42,7 @@ def backfill(
 
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
     names = [t.strip().upper() for raw in tickers or [] for t in raw.split(",") if t.strip()]
+    groups = [d.strip().lower() for raw in datasets or [] for d in raw.split(",") if d.strip()]
     source = "sample" if sample else "live"
     settings = get_settings(warehouse=warehouse)
     path = settings.warehouse_for(source)
@@ -43,9 +51,16 @@ def backfill(
     loaded: dict[str, int] = {}
     try:
         chosen = None if tickers is None else names  # an empty --tickers is refused
-        plan = plan_backfill(first, last, settings=settings, tickers=chosen, source=source)
+        plan = plan_backfill(
+            first,
+            last,
+            settings=settings,
+            tickers=chosen,
+            source=source,
+            datasets=groups or None,
+        )
         api_key = None
-        if source == "live":
+        if source == "live" and "rates" in plan.groups:
             from flows.secrets import fred_api_key
 
             api_key = fred_api_key(settings)

@@ -13,6 +13,7 @@ import duckdb
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from contracts.errors import SmallcapError, WarehouseLockedError
 from contracts.settings import Settings, get_settings
@@ -146,7 +147,8 @@ def print_table(title: str, columns: list[str], rows: list[tuple]) -> None:
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        # data as plain Text: a value like "[holdings]" is not Rich markup
+        table.add_row(*(Text("" if v is None else str(v)) for v in row))
     out.print(table)
 
 

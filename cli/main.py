@@ -30,10 +30,12 @@ from cli.config import config
 from cli.docs import docs
 from cli.export import export
 from cli.formats import Format, default_format, render
+from cli.imports import import_file
 from cli.migrate import migrate
 from cli.progress import extraction_progress
 from cli.quarantine import quarantine_app
 from cli.report import report
+from cli.restore import restore
 from contracts.calendar import last_complete_day
 from contracts.errors import SmallcapError
 from contracts.inputs import check_run_date
@@ -41,6 +43,7 @@ from contracts.settings import get_settings
 from contracts.universe import load_universe
 from contracts.version import code_version
 from pipeline.report import RunFailed, RunReport
+from warehouse.connection import make_folder
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -85,7 +88,9 @@ def run(
     try:  # refuse bad values before Prefect starts
         if day is not None:
             check_run_date(day, source="sample" if sample else "live", what="--date")
-        load_universe(get_settings(warehouse=warehouse).universe_path)
+        settings = get_settings(warehouse=warehouse)
+        load_universe(settings.universe_path)
+        make_folder(settings.warehouse_for("sample" if sample else "live").parent)
     except SmallcapError as exc:
         fail(str(exc))
     quiet_prefect()
@@ -139,12 +144,33 @@ def _print_report(report: RunReport, as_json: bool = False) -> None:
                 for s, lg, d, disc, z in report.latest_discounts
             ],
         )
+    _print_lookthrough(report.lookthrough)
     for note in report.notes:
         out.print(f"note: {note}")
     for line in report.bad_input():
         out.print(line, highlight=False, soft_wrap=True)
     if report.html_report:
         out.print(f"report: {report.html_report}", highlight=False, soft_wrap=True)
+
+
+def _print_lookthrough(funds: list[dict]) -> None:
+    """Each fund's latest look-through: how much of it is quoted, and why a figure is missing."""
+    if not funds:
+        return
+    columns = ["fund", "date", "constituents", "unmapped", "unquoted"]
+    print_table(
+        "look-through coverage (latest per fund)",
+        [*columns, "coverage", "forward P/E", "note"],
+        [
+            (
+                *(f[c] for c in columns),
+                f"{f['coverage_weight']:.1%}",
+                None if f["forward_pe"] is None else f"{f['forward_pe']:.1f}",
+                f["note"],
+            )
+            for f in funds
+        ],
+    )
 
 
 def _gaps(days: list[date], shown: int = 5) -> str:
@@ -163,7 +189,7 @@ def status(
 ) -> None:
     """Recent runs, and per dataset and key the last loaded date and any gaps."""
     from pipeline.abandoned import sweep
-    from warehouse.status import key_ranges, price_gaps, recent_runs
+    from warehouse.status import key_ranges, latest_lookthrough, price_gaps, recent_runs
 
     closed = sweep(get_settings(warehouse=warehouse).warehouse_to_read())
     if closed:
@@ -176,6 +202,7 @@ def status(
         runs = recent_runs(con)
         ranges = key_ranges(con)
         gaps = price_gaps(con, last_complete_day())
+        lookthrough = latest_lookthrough(con)
     for entry in ranges["prices"]:
         entry["gaps"] = gaps.get(entry["key"], [])
     doc = {
@@ -184,6 +211,7 @@ def status(
         "bi_database": str(get_settings().bi_database_for(path.resolve())),
         "runs": runs,
         "datasets": ranges,
+        "lookthrough": lookthrough,
     }
     if as_json:
         print_json(doc)
@@ -202,6 +230,7 @@ def status(
                 for e in entries
             ],
         )
+    _print_lookthrough(lookthrough)
 
 
 @app.command()
@@ -264,8 +293,10 @@ def serve(
 app.command()(backfill)
 app.command()(export)
 app.command()(migrate)
+app.command(name="import")(import_file)
 app.command()(docs)
 app.command()(report)
+app.command()(restore)
 app.command()(config)
 app.add_typer(quarantine_app, name="quarantine")
 

@@ -7,17 +7,20 @@ import exchange_calendars as xcals
 import pandas as pd
 
 _EARLIEST = date(1990, 1, 2)
+# sessions are projected this far ahead, so a horizon ending after today still has its date
+_YEARS_AHEAD = 3
 EXCHANGE_TZ = "America/New_York"
 SESSION_CLOSE = time(16, 0)
 
 
 @lru_cache(maxsize=1)
 def _nyse() -> xcals.ExchangeCalendar:
-    return xcals.get_calendar("XNYS", start=pd.Timestamp(_EARLIEST))
+    end = pd.Timestamp.today().normalize() + pd.DateOffset(years=_YEARS_AHEAD)
+    return xcals.get_calendar("XNYS", start=pd.Timestamp(_EARLIEST), end=end)
 
 
 def session_bounds() -> tuple[date, date]:
-    """The first and last session the NYSE calendar knows (1990-01-02 to about a year ahead)."""
+    """The first and last session the NYSE calendar knows (1990-01-02 to three years ahead)."""
     cal = _nyse()
     return cal.first_session.date(), cal.last_session.date()
 
@@ -32,6 +35,12 @@ def trading_days(start: date, end: date) -> list[date]:
     if hi < lo:
         return []
     return list(cal.sessions_in_range(pd.Timestamp(lo), pd.Timestamp(hi)).date)
+
+
+def all_sessions() -> list[date]:
+    """Every NYSE session the calendar holds: 1990-01-02 to three years from today."""
+    cal = _nyse()
+    return trading_days(cal.first_session.date(), cal.last_session.date())
 
 
 def is_trading_day(day: date) -> bool:

@@ -91,8 +91,63 @@ FUTURES = Dataset(
     date_column="date",
 )
 
+# a fund's holdings as its issuer lists them (cash and futures lines included, by asset class);
+# yahoo_ticker is the Yahoo symbol a holding maps to, NULL when it cannot be mapped
+HOLDINGS = Dataset(
+    name="holdings",
+    table="core.fund_holdings",
+    key=("fund", "asof_date", "holding_ticker", "name"),
+    columns=(
+        "fund",
+        "asof_date",
+        "holding_ticker",
+        "name",
+        "sector",
+        "asset_class",
+        "market_value",
+        "weight",
+        "shares",
+        "price",
+        "yahoo_ticker",
+        "partial",
+        "source",
+    ),
+    date_column="asof_date",
+)
+
+# one quote per constituent (Yahoo symbol) and day, shared by every fund holding it
+CONSTITUENT_QUOTES = Dataset(
+    name="constituent_quotes",
+    table="core.constituent_quotes",
+    key=("ticker", "asof_date"),
+    columns=(
+        "ticker",
+        "asof_date",
+        "price",
+        "market_cap",
+        "shares_outstanding",
+        "eps_trailing",
+        "eps_forward",
+        "eps_current_year",
+        "trailing_pe",
+        "forward_pe",
+        "currency",
+        "source",
+    ),
+    date_column="asof_date",
+)
+
 DATASETS: dict[str, Dataset] = {
-    d.name: d for d in (PRICES, FUNDAMENTALS, SECTOR_WEIGHTS, RATES, FUTURES)
+    d.name: d
+    for d in (
+        PRICES,
+        FUNDAMENTALS,
+        SECTOR_WEIGHTS,
+        RATES,
+        FUTURES,
+        HOLDINGS,
+        CONSTITUENT_QUOTES,
+    )
 }
 
 # extraction groups: one source call yields these datasets (a fund snapshot carries its sectors)
@@ -101,4 +156,6 @@ EXTRACTION_GROUPS: dict[str, tuple[str, ...]] = {
     "fundamentals": ("fundamentals", "sector_weights"),
     "rates": ("rates",),
     "futures": ("futures",),
+    # quotes are asked for the holdings' distinct names, so both come from one call
+    "holdings": ("holdings", "constituent_quotes"),
 }

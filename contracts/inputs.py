@@ -36,7 +36,7 @@ def check_keys(
 
 
 def check_day(day: date, *, what: str) -> date:
-    """A date inside the NYSE calendar (1990 to about a year ahead): outside it no session can
+    """A date inside the NYSE calendar (1990 to three years ahead): outside it no session can
     be told from a holiday, so nothing could be validated."""
     first, last = session_bounds()
     if not first <= day <= last:
@@ -58,11 +58,14 @@ def check_run_date(day: date, *, source: str, what: str = "run date") -> date:
     return day
 
 
-def check_window(start: date, end: date, *, source: str) -> None:
-    """A [start, end] range (inclusive) of run dates."""
+def check_window(start: date, end: date, *, source: str, sessions: bool = True) -> None:
+    """A [start, end] range (inclusive) of run dates. ``sessions=False`` (FRED series only:
+    calendar-day observations, validated without the NYSE calendar) lets it start before the
+    calendar, so the Fed target's history can reach back to 1982."""
     if start > end:
         raise ConfigError(f"start {start} is after end {end}; swap them")
-    check_day(start, what="start")
+    if sessions:
+        check_day(start, what="start")
     check_run_date(end, source=source, what="end")
 
 

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     fred_timeout_seconds: float = 30.0
     fred_requests_per_second: float = 2.0
     yahoo_timeout_seconds: float = 10.0
+    holdings_timeout_seconds: float = Field(
+        default=30.0, description="Timeout of one download of an issuer's holdings file."
+    )
     source_retry_attempts: int = 4
     source_retry_wait_seconds: float = 2.0
     source_retry_max_wait_seconds: float = Field(
@@ -71,6 +74,10 @@ class Settings(BaseSettings):
     )
     bi_storage_version: str = BI_STORAGE_VERSION
     lock_timeout_seconds: float = 60.0
+    writer_wait_seconds: float = Field(
+        default=3600.0,
+        description="How long a run waits for another run writing the same warehouse.",
+    )
     data_docs_dir: Path | None = Field(
         default=PROJECT_ROOT / "warehouse" / "gx" / "data_docs",
         description="GX Data Docs of every run's validation results; empty turns them off.",

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError, field_validator, model_validator
 
 from contracts.errors import ConfigError
+from contracts.lookthrough import HoldingsSource, Lookthrough
 
 TICKER_RE = re.compile(r"^[A-Z0-9^][A-Z0-9.=^-]{0,14}$")
 SERIES_RE = re.compile(r"^[A-Z0-9_]{1,30}$")
@@ -25,7 +26,11 @@ class Universe(BaseModel):
     large: list[str]
     index: list[str] = []
     pairs: list[tuple[str, str]]
+    # [small index, large index]: returns after rate cuts from before the funds existed
+    index_pairs: list[tuple[str, str]] = []
     fred_series: list[str]
+    holdings: dict[str, HoldingsSource] = {}
+    lookthrough: Lookthrough = Lookthrough()
 
     @field_validator("small", "large", "index")
     @classmethod
@@ -50,6 +55,19 @@ class Universe(BaseModel):
                 raise ValueError(f"pair [{small}, {large}]: {small!r} is not in baskets.small")
             if large not in self.large:
                 raise ValueError(f"pair [{small}, {large}]: {large!r} is not in baskets.large")
+        for small, large in self.index_pairs:
+            for ticker in (small, large):
+                if ticker not in self.index:
+                    raise ValueError(
+                        f"index pair [{small}, {large}]: {ticker!r} is not in baskets.index"
+                    )
+        return self
+
+    @model_validator(mode="after")
+    def _holdings_of_funds(self) -> "Universe":
+        for fund in self.holdings:
+            if fund not in self.funds:
+                raise ValueError(f"holdings.{fund}: {fund!r} is not a fund in baskets.small/large")
         return self
 
     @property
@@ -86,7 +104,10 @@ def load_universe(path: Path) -> Universe:
             large=baskets.get("large", []),
             index=baskets.get("index", []),
             pairs=baskets.get("pairs", []),
+            index_pairs=baskets.get("index_pairs", []),
             fred_series=raw.get("fred", {}).get("series", []),
+            holdings=raw.get("holdings", {}),
+            lookthrough=raw.get("lookthrough", {}),
         )
     except ValidationError as exc:
         problems = "; ".join(_describe(e) for e in exc.errors())

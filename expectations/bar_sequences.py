@@ -50,6 +50,8 @@ def _in_sequence(frame: pd.DataFrame, keep: np.ndarray | None = None) -> tuple[n
     position whether the row before it is the same ticker's. Rows of a duplicated (ticker, date)
     are left out: the uniqueness expectation rejects them, and neither can be anyone's previous
     bar. (numpy throughout: sorting 5M rows by their ticker strings in pandas costs seconds.)"""
+    if frame.empty:  # GX left out every row: a close-only history file has no open/high/low
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
     ticker = pd.factorize(frame["ticker"])[0]
     day = pd.to_datetime(frame["date"]).to_numpy("datetime64[ns]").view("int64")
     step, later = ticker[1:] - ticker[:-1], day[1:] >= day[:-1]

@@ -22,9 +22,26 @@ from great_expectations.core import (
     ExpectationValidationResult,
 )
 
-from contracts.datasets import FUNDAMENTALS, FUTURES, PRICES, RATES, SECTOR_WEIGHTS, Dataset
+from contracts.datasets import (
+    CONSTITUENT_QUOTES,
+    FUNDAMENTALS,
+    FUTURES,
+    HOLDINGS,
+    PRICES,
+    RATES,
+    SECTOR_WEIGHTS,
+    Dataset,
+)
 from contracts.errors import DataQualityError
-from expectations import fundamentals, futures, prices, rates, sector_weights
+from expectations import (
+    constituent_quotes,
+    fundamentals,
+    futures,
+    holdings,
+    prices,
+    rates,
+    sector_weights,
+)
 from expectations.common import NAME_KEY, NULLS_KEY, RUN_DATE
 from expectations.gx_context import run_suite, suite_for
 
@@ -39,6 +56,8 @@ SUITE_BUILDERS: dict[str, Callable[[], gx.ExpectationSuite]] = {
     SECTOR_WEIGHTS.name: sector_weights.build_suite,
     RATES.name: rates.build_suite,
     FUTURES.name: futures.build_suite,
+    HOLDINGS.name: holdings.build_suite,
+    CONSTITUENT_QUOTES.name: constituent_quotes.build_suite,
 }
 
 
@@ -59,7 +78,9 @@ class ValidationOutcome:
     ``gx_result`` is GX's full result object (``.to_json_dict()`` for artifacts); it is None
     when an empty batch was accepted without validation. ``failed_rows`` are the positions in
     the input frame of the quarantined rows, in order (to trace them back to stored rows);
-    ``nulled_rows`` are those among them that also load, with their failing fields NULL.
+    ``nulled_rows`` are those among them that also load, with their failing fields NULL;
+    ``unreadable`` counts rows the source could not even parse (a file's bad cells), which
+    join ``quarantined`` after validation with their own reason.
     """
 
     dataset: str
@@ -69,16 +90,17 @@ class ValidationOutcome:
     gx_result: ExpectationSuiteValidationResult | None = None
     failed_rows: tuple[int, ...] = ()
     nulled_rows: tuple[int, ...] = ()
+    unreadable: int = 0
 
     @property
     def rows_in(self) -> int:
         """Rows of the batch as extracted (a row loaded with a NULLed field counts once)."""
-        return len(self.valid) + len(self.failed_rows) - len(self.nulled_rows)
+        return len(self.valid) + self.rows_rejected
 
     @property
     def rows_rejected(self) -> int:
         """Rows quarantined whole (not loaded at all)."""
-        return len(self.failed_rows) - len(self.nulled_rows)
+        return len(self.failed_rows) - len(self.nulled_rows) + self.unreadable
 
 
 def validate_batch(

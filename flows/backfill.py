@@ -56,13 +56,17 @@ def backfill(
     tickers: list[str] | None = None,
     source: str = "live",
     warehouse: str | None = None,
+    datasets: list[str] | None = None,
 ) -> bf.BackfillRun:
-    """Load [start, end] for ``tickers`` (default: the universe) in resumable chunks, then
-    rebuild the marts; audit.runs records it with flow='backfill'."""
+    """Load [start, end] for ``tickers`` (default: the universe) and ``datasets`` (prices,
+    fundamentals, rates; default all) in resumable chunks, then rebuild the marts; audit.runs
+    records it with flow='backfill'."""
     logger = get_run_logger()
     settings = get_settings(warehouse=warehouse)
     path = settings.warehouse_for("sample" if source == "sample" else "live")
-    plan = bf.plan_backfill(start, end, settings=settings, tickers=tickers, source=source)
+    plan = bf.plan_backfill(
+        start, end, settings=settings, tickers=tickers, source=source, datasets=datasets
+    )
     logger.info(
         "backfill %s: %d chunks, at most %d requests, for %s..%s into %s",
         plan.backfill_id,

@@ -24,6 +24,7 @@ import duckdb
 from pydantic import SecretStr
 
 from contracts.datasets import EXTRACTION_GROUPS
+from contracts.errors import ConfigError
 from contracts.inputs import check_keys, check_window
 from contracts.settings import Settings
 from contracts.universe import TICKER_RE
@@ -75,6 +76,7 @@ class BackfillPlan:
     tickers: tuple[str, ...]
     chunks: tuple[Chunk, ...]
     notes: tuple[str, ...] = ()
+    groups: tuple[str, ...] = tuple(EXTRACTION_GROUPS)
 
     @property
     def requests(self) -> int:
@@ -95,10 +97,29 @@ class ChunkResult:
     skipped: bool = False
 
 
-def backfill_id(start: date, end: date, tickers: Sequence[str], source: str) -> str:
-    """Stable id of a request, so a re-run of the same command finds its own ledger rows."""
-    doc = json.dumps([start.isoformat(), end.isoformat(), sorted(tickers), source])
-    return hashlib.sha256(doc.encode()).hexdigest()[:16]
+def backfill_id(
+    start: date,
+    end: date,
+    tickers: Sequence[str],
+    source: str,
+    groups: Sequence[str] = tuple(EXTRACTION_GROUPS),
+) -> str:
+    """Stable id of a request, so a re-run of the same command finds its own ledger rows; a
+    request for some datasets only is another request (all of them keep the ids they had)."""
+    parts: list[object] = [start.isoformat(), end.isoformat(), sorted(tickers), source]
+    if set(groups) != set(EXTRACTION_GROUPS):
+        parts.append(sorted(groups))
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
+
+
+def dataset_groups(names: Sequence[str] | None) -> tuple[str, ...]:
+    """The extraction groups named by ``--datasets`` (all when None), in pipeline order."""
+    if not names:
+        return tuple(EXTRACTION_GROUPS)
+    unknown = sorted(set(names) - set(EXTRACTION_GROUPS))
+    if unknown:
+        raise ConfigError(f"unknown datasets {unknown}: choose from {', '.join(EXTRACTION_GROUPS)}")
+    return tuple(g for g in EXTRACTION_GROUPS if g in names)
 
 
 def _batches(keys: Sequence[str], size: int) -> list[tuple[str, ...]]:
@@ -113,23 +134,30 @@ def plan_backfill(
     tickers: Sequence[str] | None = None,
     source: str = "live",
     batch_size: int = BATCH_SIZE,
+    datasets: Sequence[str] | None = None,
 ) -> BackfillPlan:
     """Chunks over the whole range: prices per ticker batch, fundamentals per fund batch (sample
-    only, as Yahoo keeps no history), and one chunk of all the universe's FRED series."""
-    check_window(start, end, source=source)
+    only, as Yahoo keeps no history), and one chunk of all the universe's FRED series;
+    ``datasets`` (prices, fundamentals, rates; default all) keeps only those, so rates can reach
+    back decades further than the funds' prices, and without asking Yahoo at all."""
+    groups = dataset_groups(datasets)
+    check_window(start, end, source=source, sessions=groups != ("rates",))
     universe = settings.universe
     # sorted, so the same request names the same chunks whatever order the tickers came in
     given = universe.tickers if tickers is None else tickers
     chosen = sorted(set(check_keys(given, TICKER_RE, what="tickers", example="IWM or ^RUT")))
     funds = [t for t in chosen if t in universe.funds]
-    notes = [] if source == "sample" else [NO_FUNDAMENTALS_HISTORY]
-    chunks = [Chunk("prices", batch, start, end) for batch in _batches(chosen, batch_size)]
-    if source == "sample":
+    live_fundamentals = source != "sample" and "fundamentals" in groups
+    notes = [NO_FUNDAMENTALS_HISTORY] if live_fundamentals else []
+    chunks = []
+    if "prices" in groups:
+        chunks += [Chunk("prices", batch, start, end) for batch in _batches(chosen, batch_size)]
+    if source == "sample" and "fundamentals" in groups:
         chunks += [Chunk("fundamentals", b, start, end) for b in _batches(funds, batch_size)]
-    if universe.fred_series:
+    if universe.fred_series and "rates" in groups:
         chunks.append(Chunk("rates", tuple(universe.fred_series), start, end))
-    bid = backfill_id(start, end, chosen, source)
-    return BackfillPlan(bid, start, end, source, tuple(chosen), tuple(chunks), tuple(notes))
+    bid = backfill_id(start, end, chosen, source, groups)
+    return BackfillPlan(bid, start, end, source, tuple(chosen), tuple(chunks), tuple(notes), groups)
 
 
 def done_parts(con: duckdb.DuckDBPyConnection, bid: str) -> set[tuple[str, str]]:
@@ -252,6 +280,7 @@ def run_backfill(
         "start": plan.start,
         "end": plan.end,
         "tickers": list(plan.tickers),
+        "datasets": list(plan.groups),
         "source": plan.source,
         "warehouse": str(path),
     }

@@ -29,6 +29,7 @@ from warehouse import audit
 from warehouse.audit import OpenRun
 from warehouse.connection import warehouse
 from warehouse.publish import publish_bi
+from warehouse.writer_lock import exclusive_writer
 
 log = logging.getLogger(__name__)
 
@@ -157,36 +158,40 @@ def run_lifecycle(
     tells ``on_abandoned`` (the flows alert on them like on any failed run).
 
     An exception from the body closes the row as ``failed`` (naming the error) and propagates;
-    the snapshot is not published, so BI tools keep the last good one."""
-    with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
-        gone = abandoned(audit.open_runs(con))
-        audit.close_abandoned(con, gone)
-        audit.start_run(
-            con,
-            run_id=report.run_id,
-            flow=flow,
-            source=report.source,
-            run_date=report.run_date,
-            parameters=parameters,
-            code_version=code_version(),
-        )
-    for lost in gone:
-        log.warning(
-            "closed abandoned run %s (%s, started %s)", lost.run_id, lost.flow, lost.started_at
-        )
-    if gone and on_abandoned is not None:
-        on_abandoned(gone)
-    run = Run(path=path, report=report, flow=flow, settings=settings)
-    try:
-        yield run
-    except BaseException as exc:
-        reason = f"{type(exc).__name__}: {exc}"
-        summary = report.summary()
+    the snapshot is not published, so BI tools keep the last good one.
+
+    The whole life holds the warehouse's writer lock (``warehouse.writer_lock``): a second run
+    on the same file waits for it, so runs never interleave their loads, builds and publishes."""
+    with exclusive_writer(path, wait_seconds=settings.writer_wait_seconds):
+        with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
+            gone = abandoned(audit.open_runs(con))
+            audit.close_abandoned(con, gone)
+            audit.start_run(
+                con,
+                run_id=report.run_id,
+                flow=flow,
+                source=report.source,
+                run_date=report.run_date,
+                parameters=parameters,
+                code_version=code_version(),
+            )
+        for lost in gone:
+            log.warning(
+                "closed abandoned run %s (%s, started %s)", lost.run_id, lost.flow, lost.started_at
+            )
+        if gone and on_abandoned is not None:
+            on_abandoned(gone)
+        run = Run(path=path, report=report, flow=flow, settings=settings)
         try:
-            _close(run, status="failed", message=f"{summary}; {reason}" if summary else reason)
-        except Exception:  # the original error is the one worth reporting
-            log.exception("could not close the ledger row of failed run %s", report.run_id)
-        raise
-    _close(run, status=report.status, message=report.summary())
-    if report.status != "failed" and run.publish and _publish(run, publisher):
-        _write_report(run, reporter)
+            yield run
+        except BaseException as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            summary = report.summary()
+            try:
+                _close(run, status="failed", message=f"{summary}; {reason}" if summary else reason)
+            except Exception:  # the original error is the one worth reporting
+                log.exception("could not close the ledger row of failed run %s", report.run_id)
+            raise
+        _close(run, status=report.status, message=report.summary())
+        if report.status != "failed" and run.publish and _publish(run, publisher):
+            _write_report(run, reporter)

@@ -21,6 +21,7 @@ from pipeline.report import RunReport
 from warehouse import quarantine
 from warehouse.connection import warehouse
 from warehouse.loader import load_batch, stored_source_kind
+from warehouse.lookthrough import rows_to_load
 
 RELEASE_FLOW = "quarantine-release"
 
@@ -75,7 +76,7 @@ def _release_dataset(path, ds, *, ids, report: RunReport, settings: Settings) ->
         load_batch(
             con,
             ds,
-            outcome.valid,
+            rows_to_load(con, ds.name, outcome.valid),
             outcome.quarantined.iloc[:0],
             run_id=report.run_id,
             validations=outcome.results,

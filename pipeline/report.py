@@ -41,6 +41,9 @@ class RunReport:
     notes: list[str] = field(default_factory=list)
     publish_error: str | None = None
     latest_discounts: list[tuple[str, str, date, float, float | None]] = field(default_factory=list)
+    # latest look-through per fund (warehouse.status.latest_lookthrough): its coverage, and
+    # in ``note`` why aggregates are NULL
+    lookthrough: list[dict[str, Any]] = field(default_factory=list)
     # GX's ExpectationSuiteValidationResult of each validated batch, for the Data Docs step
     validation_results: list[Any] = field(default_factory=list, repr=False, compare=False)
     data_docs: str | None = None  # index.html of the Data Docs site holding this run
@@ -126,6 +129,19 @@ class RunReport:
                 f"| {s}/{lg} | {d} | {disc:.1%} | {'' if z is None else f'{z:.2f}'} |"
                 for s, lg, d, disc, z in self.latest_discounts
             ]
+        if self.lookthrough:
+            lines += [
+                "",
+                "| fund | date | stocks | unmapped | unquoted | coverage | forward P/E | note |",
+                "|---|---|---:|---:|---:|---:|---:|---|",
+            ]
+            lines += [
+                f"| {f['fund']} | {f['date']} | {f['constituents']} | {f['unmapped']} "
+                f"| {f['unquoted']} | {f['coverage_weight']:.1%} "
+                f"| {_one_decimal(f['forward_pe'])} "
+                f"| {f['note'] or ''} |"
+                for f in self.lookthrough
+            ]
         lines += [f"- {note}" for note in self.notes]
         lines += [f"- **error** {error}" for error in self.errors]
         lines += [f"- {line}" for line in self.bad_input()]
@@ -145,6 +161,10 @@ class RunReport:
                 for f in d.failed_keys
             ),
         ]
+
+
+def _one_decimal(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
 
 
 class RunFailed(SmallcapError):

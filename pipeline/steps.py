@@ -4,6 +4,7 @@ concurrency, and ``pipeline.lifecycle`` opens, closes and publishes the run arou
 Every step that writes opens its own connection (DuckDB allows one writer per file) and closes it.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -13,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from contracts.calendar import is_trading_day, trading_days_back
-from contracts.datasets import DATASETS, RATES
+from contracts.datasets import DATASETS, HOLDINGS, RATES
 from contracts.errors import DataQualityError
 from contracts.futures import fed_funds_symbols
 from contracts.inputs import check_run_date
@@ -22,6 +23,7 @@ from expectations.data_docs import build_data_docs
 from expectations.runner import ValidationOutcome, validate_batch
 from pipeline.report import RunReport
 from sources.extraction import Extraction
+from sources.fred import FULL_HISTORY
 from transforms.build import ModelResult, build_models
 from warehouse import audit
 from warehouse.connection import warehouse
@@ -32,8 +34,12 @@ from warehouse.loader import (
     source_kind,
     upsert_series_meta,
 )
+from warehouse.lookthrough import rows_to_load, upsert_issuer_shares
+from warehouse.status import latest_lookthrough
 from warehouse.universe import sync_universe
-from warehouse.watermarks import plan_windows, watermarks
+from warehouse.watermarks import finished_series, plan_windows, watermarks
+
+log = logging.getLogger(__name__)
 
 Windows = dict[str, tuple[date, date]]
 _MASS_FAILURE_MIN_ROWS = 20  # a handful of bad rows in a tiny batch is not an outage
@@ -47,6 +53,7 @@ class Plan:
     fundamentals: Windows = field(default_factory=dict)
     rates: Windows = field(default_factory=dict)
     futures: Windows = field(default_factory=dict)
+    holdings: Windows = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     market_closed: bool = False
 
@@ -74,25 +81,33 @@ def prepare(
     """Create or migrate the warehouse, refuse a mix of sample and live data, mirror the
     universe, and plan each key's window.
 
-    ``overlap_days`` (reconcile) widens the look-back to that many sessions for every dataset
-    and re-fetches it even when the market is closed, so late revisions are absorbed; it
-    never narrows the configured overlaps."""
+    A FRED series new to a live warehouse starts at its first observation (FRED series are
+    small, and the rate-cut history needs decades); one FRED has discontinued and that is
+    loaded through its end is left out. ``overlap_days`` (reconcile) widens the look-back to
+    that many sessions for every dataset and re-fetches it even when the market is closed, so
+    late revisions are absorbed; it never narrows the configured overlaps."""
     check_run_date(run_date, source=source)
     universe = settings.universe
     start = history_start(run_date, settings.history_years)
+    live = source_kind(source) == "live"
     with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
         claim_source_kind(con, source_kind(source))
         sync_universe(con, universe)
         marks = {
             name: watermarks(con, DATASETS[name])
-            for name in ("prices", "fundamentals", "rates", "futures")
+            for name in ("prices", "fundamentals", "rates", "futures", "holdings")
         }
+        finished = finished_series(con, run_date)
+    for series_id, last in finished.items():
+        log.info(
+            "%s: discontinued by FRED (last observation %s), loaded; not fetched", series_id, last
+        )
     plan = Plan()
     plan.rates = plan_windows(
-        universe.fred_series,
+        [s for s in universe.fred_series if s not in finished],
         marks["rates"],
         run_date=run_date,
-        history_start=start,
+        history_start=FULL_HISTORY if live else start,
         overlap_start=lambda d: min(
             d - timedelta(days=settings.rate_overlap_days),
             trading_days_back(d, overlap_days or 0),
@@ -105,6 +120,7 @@ def prepare(
         ("fundamentals", universe.funds),
         # the contracts of the run date's month and the 11 after it, plus the front month
         ("futures", fed_funds_symbols(run_date)),
+        ("holdings", universe.funds),
     )
     for group, keys in groups:
         windows = plan_windows(
@@ -118,19 +134,30 @@ def prepare(
     elif not is_trading_day(run_date):
         plan.market_closed = True
         plan.notes.append(
-            f"market closed on {run_date}: prices, fundamentals and futures only catch up "
-            "missed sessions"
+            f"market closed on {run_date}: prices, fundamentals, futures and holdings only "
+            "catch up missed sessions"
         )
     return plan
 
 
 def validate(
-    dataset: str, extraction: Extraction, *, run_date: date, settings: Settings
+    dataset: str,
+    extraction: Extraction,
+    *,
+    run_date: date,
+    settings: Settings,
+    rejected: pd.DataFrame | None = None,
 ) -> ValidationOutcome:
     """Split the batch; when most rows fail, the source itself is broken and nothing loads.
-    Rows that load with a field NULLed (field-level failures) do not count as failed here."""
+    Rows that load with a field NULLed (field-level failures) do not count as failed here.
+
+    ``rejected`` are rows the source could not even read (a file's unparseable cells), each
+    with its reason: they join the quarantine and count as failed rows."""
     frame = extraction.frames.get(dataset, pd.DataFrame(columns=list(DATASETS[dataset].columns)))
     outcome = validate_batch(DATASETS[dataset], frame, run_date=run_date, expect_rows=False)
+    if rejected is not None and not rejected.empty:
+        outcome.quarantined = pd.concat([outcome.quarantined, rejected], ignore_index=True)
+        outcome.unreadable = len(rejected)
     total = outcome.rows_in
     if total >= _MASS_FAILURE_MIN_ROWS and outcome.rows_rejected / total >= (
         settings.max_failure_ratio
@@ -161,6 +188,8 @@ def load_dataset(
         audit.record_failures(con, run_id=run_id, failures=failures)
         if dataset == RATES.name and "series_meta" in extraction.frames:
             upsert_series_meta(con, extraction.frames["series_meta"], run_id=run_id)
+        if dataset == HOLDINGS.name and "fund_shares" in extraction.frames:
+            upsert_issuer_shares(con, extraction.frames["fund_shares"], run_id=run_id)
         if also is not None:
             also(con)
 
@@ -168,7 +197,7 @@ def load_dataset(
         return load_batch(
             con,
             DATASETS[dataset],
-            outcome.valid,
+            rows_to_load(con, dataset, outcome.valid),
             outcome.quarantined,
             run_id=run_id,
             validations=outcome.results,
@@ -204,7 +233,8 @@ def load(
 
 def transform(path: Path, *, report: RunReport, settings: Settings) -> list[ModelResult]:
     """Rebuild the models with dbt (which opens the warehouse itself, so no connection of ours
-    is open meanwhile), then note the latest P/E discount per pair for the summary."""
+    is open meanwhile), then note the latest P/E discount per pair and each fund's latest
+    look-through coverage for the summary."""
     with warehouse(path, lock_timeout=settings.lock_timeout_seconds):
         pass  # waits for another writer's lock (dbt would fail at once) and applies migrations
     results = build_models(path)
@@ -216,6 +246,7 @@ def transform(path: Path, *, report: RunReport, settings: Settings) -> list[Mode
                    partition by small_ticker, large_ticker order by date desc) = 1
                order by small_ticker, large_ticker"""
         ).fetchall()
+        report.lookthrough = latest_lookthrough(con)
     return results
 
 

@@ -52,14 +52,15 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "relative",
         "Relative performance, small vs large, with Fed easing cycles shaded",
-        "Yahoo Finance adjusted closes; FRED DFEDTARU cycles via mart.rate_cut_cycles",
+        "Yahoo Finance adjusted closes; FRED DFEDTAR/DFEDTARU cycles via mart.rate_cut_cycles",
         queries.relative_performance,
         charts.relative_performance,
     ),
     Section(
         "after-cuts",
         "Small minus large returns after the first cut of each easing cycle",
-        "Yahoo Finance adjusted closes, FRED DFEDTARU; dots: cycles, bars: mean, ticks: median",
+        "Yahoo Finance adjusted closes, FRED DFEDTAR/DFEDTARU; "
+        "dots: cycles, bars: mean, ticks: median",
         queries.returns_after_cuts,
         charts.returns_after_cuts,
     ),

@@ -7,8 +7,9 @@ from pydantic import SecretStr
 
 from contracts.calendar import trading_days_back
 from contracts.settings import Settings
-from sources import fred, sample, yahoo, yahoo_futures
+from sources import fred, lookthrough, sample, sample_holdings, yahoo, yahoo_futures
 from sources.extraction import Extraction
+from sources.sample_bad_rows import BAD_ROWS
 
 Windows = Mapping[str, tuple[date, date]]
 
@@ -18,7 +19,9 @@ def _sample(extraction: Extraction, *, run_date: date, settings: Settings) -> Ex
     newcomer (or a test) can watch validation quarantine them."""
     if settings.sample_bad_rows:
         extraction.frames = {
-            name: sample.inject_bad_rows(frame, name, run_date) if not frame.empty else frame
+            name: sample.inject_bad_rows(frame, name, run_date)
+            if name in BAD_ROWS and not frame.empty
+            else frame
             for name, frame in extraction.frames.items()
         }
     return extraction
@@ -70,6 +73,25 @@ def extract_futures(
     return yahoo_futures.extract_futures(windows, settings=settings)
 
 
+def extract_holdings(
+    source: str, windows: Windows, *, run_date: date, settings: Settings
+) -> Extraction:
+    """Holdings per fund and quotes of their constituents. An issuer file and a quote are
+    today's snapshot, so live asks once for the last session; the sample dates its snapshot
+    on the last session of each fund's window."""
+    universe = settings.universe
+    if source == "sample":
+        extraction = sample_holdings.extract_holdings(
+            windows,
+            issuer_funds=set(universe.holdings),
+            symbols=universe.lookthrough.symbols,
+            max_failure_ratio=settings.max_failure_ratio,
+        )
+        return _sample(extraction, run_date=run_date, settings=settings)
+    asof = trading_days_back(run_date, 0)
+    return lookthrough.extract_lookthrough(list(windows), asof, settings=settings)
+
+
 def extract_group(
     group: str,
     source: str,
@@ -86,4 +108,6 @@ def extract_group(
         return extract_fundamentals(source, windows, run_date=run_date, settings=settings)
     if group == "futures":
         return extract_futures(source, windows, run_date=run_date, settings=settings)
+    if group == "holdings":
+        return extract_holdings(source, windows, run_date=run_date, settings=settings)
     return extract_rates(source, windows, run_date=run_date, settings=settings, api_key=api_key)

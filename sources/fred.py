@@ -9,6 +9,7 @@ Mapping (FRED -> column):
     observation ``date``           -> rates.date (datetime64[ns], midnight)
     observation ``value`` ('.')    -> rates.value (float; '.' = no observation -> NULL)
     series ``id/title/units/frequency/last_updated`` -> series_meta.* (last_updated in UTC)
+    series ``observation_start/observation_end``     -> series_meta.* (the series' range on FRED)
 """
 
 from __future__ import annotations
@@ -47,7 +48,18 @@ from sources.retry import (
 SOURCE = "fred"
 DEFAULT_BASE_URL = "https://api.stlouisfed.org/fred"
 KEY_HELP = "https://fred.stlouisfed.org/docs/api/api_key.html"
-SERIES_META_COLUMNS = ("series_id", "title", "units", "frequency", "last_updated", "source")
+SERIES_META_COLUMNS = (
+    "series_id",
+    "title",
+    "units",
+    "frequency",
+    "last_updated",
+    "observation_start",
+    "observation_end",
+    "source",
+)
+# FRED's own default observation_start: a window from it asks for a series' whole history
+FULL_HISTORY = date(1776, 7, 4)
 # the root elements of FRED's XML answers fredapi reads (observations, series info)
 _DATA_ROOTS = frozenset({"observations", "seriess"})
 
@@ -197,10 +209,13 @@ def normalize_series_info(info: pd.Series) -> pd.DataFrame:
         "units": info.get("units"),
         "frequency": info.get("frequency"),
         "last_updated": updated.tz_convert(None) if pd.notna(updated) else pd.NaT,
+        "observation_start": pd.to_datetime(info.get("observation_start"), errors="coerce"),
+        "observation_end": pd.to_datetime(info.get("observation_end"), errors="coerce"),
         "source": SOURCE,
     }
     frame = pd.DataFrame([row], columns=list(SERIES_META_COLUMNS))
-    frame["last_updated"] = pd.to_datetime(frame["last_updated"]).astype("datetime64[ns]")
+    for column in ("last_updated", "observation_start", "observation_end"):
+        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
     return frame
 
 

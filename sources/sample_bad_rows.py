@@ -25,6 +25,8 @@ BAD_ROWS: dict[str, tuple[str, ...]] = {
     "sector_weights": ("weight_above_one",),
     "rates": ("after_run_date", "duplicate_key"),
     "futures": ("price_out_of_range", "duplicate_key"),
+    "holdings": ("weight_as_percent", "negative_stock_value"),
+    "constituent_quotes": ("nonpositive_price",),
 }  # fmt: skip
 
 
@@ -83,12 +85,26 @@ def _futures_rows(t: Row, first: date, run_date: date) -> list[Row]:
     ]
 
 
+def _holding_rows(t: Row, first: date, run_date: date) -> list[Row]:
+    day = _earlier_session(first, 1)
+    return [
+        {**t, "asof_date": day, "weight": 1.06},  # 1.06 % written as a percentage
+        {**t, "asof_date": day, "name": f"{t['name']} B", "market_value": -1.0e6},
+    ]
+
+
+def _quote_rows(t: Row, first: date, run_date: date) -> list[Row]:
+    return [{**t, "asof_date": _earlier_session(first, 1), "price": 0.0}]
+
+
 _BUILDERS: dict[str, Callable[[Row, date, date], list[Row]]] = {
     "prices": _price_rows,
     "fundamentals": _fundamental_rows,
     "sector_weights": _sector_rows,
     "rates": _rate_rows,
     "futures": _futures_rows,
+    "holdings": _holding_rows,
+    "constituent_quotes": _quote_rows,
 }
 
 
@@ -100,7 +116,9 @@ def inject_bad_rows(frame: pd.DataFrame, dataset: str, run_date: date) -> pd.Dat
     negative total_assets, a P/E of -5 (both field-level: the snapshot loads with that value
     NULL), duplicate (ticker, asof_date). Sector weights: weight > 1. Rates: the next weekday
     after ``run_date``, duplicate (series_id, date) with another value. Futures: a close of 0,
-    duplicate (symbol, date) with another close.
+    duplicate (symbol, date) with another close. Holdings:
+    a weight given in percent (1.06), a stock line worth -1m USD. Constituent quotes: a price
+    of 0.
     """
     if frame.empty:
         raise ValueError(f"inject_bad_rows({dataset!r}) needs at least one row to copy")

@@ -8,12 +8,16 @@ cycles and one hiking cycle (upper bound, effective the day after each decision,
 - 2025-05-08, 2025-06-19 hiking 4.50 -> 5.00 (fictional, so the window shows a hike)
 - 2025-09-18, 2025-10-30, 2025-12-11, 2026-01-29, 2026-03-19 easing 5.00 -> 3.75, then a pause
 
-Like FRED, DFF and the target bounds have a value every calendar day; the other series are
+Before the range, the FOMC set a single target: DFEDTAR follows the real decisions from 2000
+(5.50) to its last day, 2008-12-15, and DFEDTARU/DFEDTARL start on 2008-12-16 at 0.25/0.00, as
+on FRED, so a sample backfill from 2000 shows the 2001 and 2007 easing cycles.
+
+Like FRED, DFF and the target series have a value every calendar day; the other series are
 published on weekdays, and DGS2/DGS10/T10Y2Y are NaN (FRED's '.') on US federal holidays.
 """
 
 import zlib
-from datetime import date
+from datetime import date, timedelta
 from functools import cache, lru_cache
 
 import numpy as np
@@ -22,6 +26,52 @@ from pandas.tseries.holiday import USFederalHolidayCalendar
 from sources.sample_paths import HORIZON, mean_reverting
 
 RATES_ANCHOR = date(2000, 1, 1)
+SINGLE_TARGET_START = 5.50
+SINGLE_TARGET_CHANGES: tuple[tuple[date, float], ...] = (
+    (date(2000, 2, 2), 5.75),
+    (date(2000, 3, 21), 6.00),
+    (date(2000, 5, 16), 6.50),
+    (date(2001, 1, 3), 6.00),
+    (date(2001, 1, 31), 5.50),
+    (date(2001, 3, 20), 5.00),
+    (date(2001, 4, 18), 4.50),
+    (date(2001, 5, 15), 4.00),
+    (date(2001, 6, 27), 3.75),
+    (date(2001, 8, 21), 3.50),
+    (date(2001, 9, 17), 3.00),
+    (date(2001, 10, 2), 2.50),
+    (date(2001, 11, 6), 2.00),
+    (date(2001, 12, 11), 1.75),
+    (date(2002, 11, 6), 1.25),
+    (date(2003, 6, 25), 1.00),
+    (date(2004, 6, 30), 1.25),
+    (date(2004, 8, 10), 1.50),
+    (date(2004, 9, 21), 1.75),
+    (date(2004, 11, 10), 2.00),
+    (date(2004, 12, 14), 2.25),
+    (date(2005, 2, 2), 2.50),
+    (date(2005, 3, 22), 2.75),
+    (date(2005, 5, 3), 3.00),
+    (date(2005, 6, 30), 3.25),
+    (date(2005, 8, 9), 3.50),
+    (date(2005, 9, 20), 3.75),
+    (date(2005, 11, 1), 4.00),
+    (date(2005, 12, 13), 4.25),
+    (date(2006, 1, 31), 4.50),
+    (date(2006, 3, 28), 4.75),
+    (date(2006, 5, 10), 5.00),
+    (date(2006, 6, 29), 5.25),
+    (date(2007, 9, 18), 4.75),
+    (date(2007, 10, 31), 4.50),
+    (date(2007, 12, 11), 4.25),
+    (date(2008, 1, 22), 3.50),
+    (date(2008, 1, 30), 3.00),
+    (date(2008, 3, 18), 2.25),
+    (date(2008, 4, 30), 2.00),
+    (date(2008, 10, 8), 1.50),
+    (date(2008, 10, 29), 1.00),
+)
+RANGE_START = date(2008, 12, 16)  # first day of DFEDTARU/DFEDTARL, the day after DFEDTAR's last
 ZERO_BOUND_UPPER = 0.25
 TARGET_UPPER_CHANGES: tuple[tuple[date, float], ...] = (
     (date(2022, 3, 17), 0.50),
@@ -46,7 +96,13 @@ TARGET_UPPER_CHANGES: tuple[tuple[date, float], ...] = (
     (date(2026, 1, 29), 4.00),
     (date(2026, 3, 19), 3.75),
 )
-EVERY_DAY = frozenset({"DFF", "DFEDTARU", "DFEDTARL"})
+EVERY_DAY = frozenset({"DFF", "DFEDTAR", "DFEDTARU", "DFEDTARL"})
+# the single target ends where the range begins
+SPANS: dict[str, tuple[date, date]] = {
+    "DFEDTAR": (RATES_ANCHOR, RANGE_START - timedelta(days=1)),
+    "DFEDTARU": (RANGE_START, HORIZON),
+    "DFEDTARL": (RANGE_START, HORIZON),
+}
 HOLIDAY_GAPS = frozenset({"DGS2", "DGS10", "T10Y2Y"})
 
 
@@ -62,8 +118,9 @@ def _noise(series_id: str, sd: float, half_life: float) -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def _upper() -> np.ndarray:
-    changes = np.array([d for d, _ in TARGET_UPPER_CHANGES], dtype="datetime64[D]")
-    levels = np.array([ZERO_BOUND_UPPER, *(u for _, u in TARGET_UPPER_CHANGES)])
+    path = (*SINGLE_TARGET_CHANGES, (RANGE_START, ZERO_BOUND_UPPER), *TARGET_UPPER_CHANGES)
+    changes = np.array([d for d, _ in path], dtype="datetime64[D]")
+    levels = np.array([SINGLE_TARGET_START, *(u for _, u in path)])
     return levels[np.searchsorted(changes, day_grid(), side="right")]
 
 
@@ -99,6 +156,7 @@ def _generic(series_id: str) -> np.ndarray:
 
 
 _KNOWN = {
+    "DFEDTAR": _upper,
     "DFEDTARU": _upper,
     "DFEDTARL": lambda: _upper() - 0.25,
     "DFF": _dff,
@@ -126,9 +184,14 @@ def rate_series(series_id: str) -> np.ndarray:
 
 
 def observation_days(series_id: str, start: date, end: date) -> np.ndarray:
-    """Days in [start, end] on which the series has a row: every day, or weekdays only."""
+    """Days in [start, end] on which the series has a row: every day, or weekdays only, within
+    the series' span (DFEDTAR ends where DFEDTARU begins)."""
+    first, last = SPANS.get(series_id, (RATES_ANCHOR, HORIZON))
     grid = day_grid()
-    days = grid[(grid >= np.datetime64(start, "D")) & (grid <= np.datetime64(end, "D"))]
+    days = grid[
+        (grid >= np.datetime64(max(start, first), "D"))
+        & (grid <= np.datetime64(min(end, last), "D"))
+    ]
     return days if series_id in EVERY_DAY else days[np.is_busday(days)]
 
 

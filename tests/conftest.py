@@ -8,7 +8,15 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from fakes import FredStub, YahooMock, fred_stub, free_port, yahoo_mock
+from fakes import (
+    FredStub,
+    IssuerStub,
+    YahooMock,
+    fred_stub,
+    free_port,
+    issuer_stub,
+    yahoo_mock,
+)
 from helpers import SMALL_UNIVERSE, price_bar
 
 from contracts.datasets import PRICES
@@ -109,6 +117,13 @@ def yahoo() -> Iterator[YahooMock]:
 def fred_server() -> Iterator[FredStub]:
     """FRED on 127.0.0.1:<free port> serving DFF and GDP; unknown series answer 400."""
     with fred_stub() as stub:
+        yield stub
+
+
+@pytest.fixture
+def issuer() -> Iterator[IssuerStub]:
+    """Issuer holdings files on 127.0.0.1:<free port>; unknown paths answer 404."""
+    with issuer_stub() as stub:
         yield stub
 
 

@@ -1,6 +1,7 @@
 """Offline stand-ins at the network edge: Yahoo via ``responses``, FRED via a loopback server.
 
 Both serve real recorded bodies from ../shared/fixtures/real (tests skip when it is absent).
+Issuer holdings files are served by a loopback server too (``issuer_stub``).
 The fixtures that wrap these live in tests/conftest.py so source, flow and CLI tests share them.
 
 yfinance 1.7 sends every request through one process-wide ``YfData`` singleton whose session is
@@ -52,6 +53,8 @@ FRED_NOT_FOUND = (
     b'<error code="400" message="Bad Request.  The series does not exist."/>\n'
 )
 NEW_YORK = ZoneInfo("America/New_York")
+# yfinance reads an expiry beyond 2e9 as milliseconds, so the cookie expires before 2033-05
+A3_COOKIE = "A3=d=offline; Expires=Sat, 01 Jan 2033 00:00:00 GMT; Domain=.yahoo.com; Path=/"
 
 
 def real_file(path: Path) -> Path:
@@ -69,6 +72,10 @@ def _is_history(request: requests.PreparedRequest) -> tuple[bool, str]:
 
 def _is_tz_probe(request: requests.PreparedRequest) -> tuple[bool, str]:
     return "range=1d" in (request.url or ""), "tz probe (range=1d)"
+
+
+def _is_batch_quote(request: requests.PreparedRequest) -> tuple[bool, str]:
+    return "fields=" in (request.url or ""), "batch quote (fields=...)"
 
 
 def tz_probe_body(ticker: str) -> str:
@@ -201,6 +208,27 @@ class YahooMock:
         self.rm.get(QUOTE_URL, body=bodies["quote"], match=match)
         self.rm.get(TIMESERIES_URL.format(ticker), body=bodies["timeseries"])
 
+    def batch_quotes(self, known: Mapping[str, Mapping[str, object]], *, status: int = 200) -> None:
+        """Answer ``/v7/finance/quote?symbols=A,B,...`` as Yahoo does: one result per symbol
+        in ``known`` (the recorded AAPL result with the given fields replaced), nothing for
+        the others. ``status`` other than 200 answers every request with that error."""
+        template = json.loads(self.real_body("quote-AAPL-BABA.body.json"))
+        aapl = template["quoteResponse"]["result"][0]
+
+        def reply(request: requests.PreparedRequest) -> tuple[int, dict, str]:
+            if status != 200:
+                return status, {}, json.dumps({"finance": {"result": None, "error": "down"}})
+            asked = parse_qs(urlsplit(request.url or "").query).get("symbols", [""])[0]
+            results = [{**aapl, "symbol": s, **known[s]} for s in asked.split(",") if s in known]
+            return 200, {}, json.dumps({"quoteResponse": {"result": results, "error": None}})
+
+        # only the batch requests (they name their fields), so a single-symbol quote
+        # registered by ``fundamentals`` is never shadowed
+        self.rm.add_callback(responses.GET, QUOTE_URL, callback=reply, match=[_is_batch_quote])
+
+    def calls_to(self, url: str) -> int:
+        return sum(1 for c in self.rm.calls if (c.request.url or "").startswith(url))
+
     def history_calls(self, ticker: str) -> int:
         url = CHART_URL.format(ticker)
         return sum(1 for c in self.rm.calls if c.request.url.startswith(url + "?period1="))
@@ -221,12 +249,71 @@ def yfinance_session(session: requests.Session) -> Iterator[None]:
 @contextmanager
 def yahoo_mock() -> Iterator[YahooMock]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rm:
-        rm.get("https://fc.yahoo.com/", status=404, body="")
+        # as Yahoo does: a 404 that sets the A3 cookie yfinance keeps and reuses
+        rm.get("https://fc.yahoo.com/", status=404, body="", headers={"Set-Cookie": A3_COOKIE})
         rm.get(re.compile(r"https://query[12]\.finance\.yahoo\.com/v1/test/getcrumb"), body="crumb")
         rm.get(re.compile(r"https://guce\.yahoo\.com/consent.*"), body="<html></html>")
+        rm.add_passthru(re.compile(r"http://127\.0\.0\.1:\d+/"))  # loopback stubs are real
         mock = YahooMock(rm=rm, session=requests.Session())
         with yfinance_session(mock.session):
             yield mock
+
+
+# ---------------------------------------------------------------- issuer files
+
+
+@dataclass
+class IssuerStub:
+    """Issuer holdings files on 127.0.0.1: ``files[path] = (status, body)``; hits by path."""
+
+    base_url: str = ""
+    files: dict[str, tuple[int, bytes]] = field(default_factory=dict)
+    hits: list[str] = field(default_factory=list)
+
+    def serve(self, path: str, body: bytes, status: int = 200) -> str:
+        """Serve ``body`` at ``path``; returns its URL."""
+        self.files[path] = (status, body)
+        return self.base_url + path
+
+
+def _issuer_handler(stub: IssuerStub) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            path = urlsplit(self.path).path
+            stub.hits.append(path)
+            status, body = stub.files.get(path, (404, b"not found"))
+            self.send_response(status)
+            self.send_header("Content-Type", "text/csv; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Silent."""
+
+    return Handler
+
+
+@contextmanager
+def loopback(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A threaded HTTP server on 127.0.0.1:<free port> for the block; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.daemon = True
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def issuer_stub() -> Iterator[IssuerStub]:
+    stub = IssuerStub()
+    with loopback(_issuer_handler(stub)) as base_url:
+        stub.base_url = base_url
+        yield stub
 
 
 # ---------------------------------------------------------------- FRED
@@ -286,6 +373,8 @@ class FredStub:
 
     base_url: str = ""
     routes: dict[tuple[str, str], list[Reply]] = field(default_factory=dict)
+    # observations served like FRED: only those inside the request's observation window
+    histories: dict[str, Mapping[date, str]] = field(default_factory=dict)
     hits: list[tuple[str, str]] = field(default_factory=list)
     queries: list[dict[str, list[str]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -304,17 +393,41 @@ class FredStub:
         self.script(endpoint, series_id, Reply(body=real_file(FRED_XML / name).read_bytes()))
 
     def observations(self, series_id: str, values: Mapping[date, str]) -> None:
-        """Serve ``values`` (FRED's text, '.' for missing) in the recorded XML layout."""
-        self.script("series/observations", series_id, Reply(body=observations_xml(values)))
+        """Serve ``values`` (FRED's text, '.' for missing) in the recorded XML layout, only
+        those inside the request's observation_start..observation_end, as FRED does."""
+        self.routes.pop(("series/observations", series_id), None)
+        self.histories[series_id] = dict(sorted(values.items()))
 
     def daily(self, series_id: str, value: Callable[[date], str]) -> None:
         """Serve ``series_id`` for whatever window fredapi asks: one observation per calendar
         day with ``value(day)`` as FRED's text, and the recorded DFF metadata renamed."""
         self.generated[series_id] = value
         self.routes.pop(("series/observations", series_id), None)  # the recorded file, if any
+        self.histories.pop(series_id, None)
         info = real_file(FRED_XML / "DFF_series_info.xml").read_text()
         renamed = info.replace('<series id="DFF"', f'<series id="{series_id}"', 1)
         self.script("series", series_id, Reply(body=renamed.encode()))
+
+    def series_info(self, series_id: str, start: date, end: date, title: str = "") -> None:
+        """Series metadata in FRED's XML layout, with the series' observation range."""
+        attributes = {
+            "id": series_id,
+            "title": title or series_id,
+            "observation_start": start,
+            "observation_end": end,
+            "frequency": "Daily, 7-Day",
+            "units": "Percent",
+            "last_updated": f"{end} 15:16:01-05",
+        }
+        fields = " ".join(f'{k}="{v}"' for k, v in attributes.items())
+        body = f'<?xml version="1.0" encoding="utf-8" ?><seriess><series {fields}/></seriess>'
+        self.script("series", series_id, Reply(body=body.encode()))
+
+    def _history(self, series_id: str, query: dict[str, list[str]]) -> Reply:
+        first = date.fromisoformat(query.get("observation_start", ["1776-07-04"])[0])
+        last = date.fromisoformat(query.get("observation_end", ["9999-12-31"])[0])
+        values = {d: v for d, v in self.histories[series_id].items() if first <= d <= last}
+        return Reply(body=observations_xml(values))
 
     def count(self, endpoint: str, series_id: str) -> int:
         return self.hits.count((endpoint, series_id))
@@ -325,6 +438,8 @@ class FredStub:
         with self.lock:
             self.hits.append((endpoint, series_id))
             self.queries.append(query)
+            if endpoint == "series/observations" and series_id in self.histories:
+                return self._history(series_id, query)
             replies = self.routes.get((endpoint, series_id))
             if not replies and endpoint == "series/observations" and series_id in self.generated:
                 return self._generated(series_id, query)
@@ -356,22 +471,15 @@ def _handler(stub: FredStub) -> type[BaseHTTPRequestHandler]:
 def fred_stub() -> Iterator[FredStub]:
     """FRED on 127.0.0.1:<free port> serving DFF and GDP; unknown series answer 400."""
     stub = FredStub()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(stub))
-    stub.base_url = f"http://127.0.0.1:{server.server_address[1]}/fred"
     for series_id, observations, info in (
         ("DFF", "DFF_observations_2023-01-01_2023-06-06.xml", "DFF_series_info.xml"),
         ("GDP", "GDP_observations.xml", "GDP_series_info.xml"),
     ):
         stub.serve_file("series/observations", series_id, observations)
         stub.serve_file("series", series_id, info)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    try:
+    with loopback(_handler(stub)) as base_url:
+        stub.base_url = base_url + "/fred"
         yield stub
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def free_port() -> int:

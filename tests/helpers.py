@@ -5,6 +5,7 @@ The fixtures that use them live in tests/conftest.py; network-edge fakes live in
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -23,6 +24,17 @@ pairs = [["IWM", "SPY"]]
 
 [fred]
 series = ["DFF"]
+"""
+
+# The three FRED series of the Fed funds target (single target, then the range's bounds).
+FED_TARGET_UNIVERSE = """
+[baskets]
+small = ["IWM"]
+large = ["SPY"]
+pairs = [["IWM", "SPY"]]
+
+[fred]
+series = ["DFEDTAR", "DFEDTARU", "DFEDTARL"]
 """
 
 
@@ -105,3 +117,50 @@ def build_marts(con: duckdb.DuckDBPyConnection) -> None:
         "select path from duckdb_databases() where database_name = current_database()"
     ).fetchall()[0][0]
     build_models(Path(path))
+
+
+TARGET = "insert into core.rates_daily values (?, ?, ?, 'sample', 'r', now())"
+
+
+def daily(series_id: str, start: str, end: str, levels: dict[str, float]) -> list[tuple]:
+    """Rate rows for every calendar day in [start, end], as FRED publishes the Fed targets;
+    ``levels`` maps the effective day of each level to the level."""
+    rows, level = [], None
+    day, last = date.fromisoformat(start), date.fromisoformat(end)
+    while day <= last:
+        level = levels.get(day.isoformat(), level)
+        rows.append((series_id, day, level))
+        day += timedelta(days=1)
+    return rows
+
+
+ISHARES_HEADER = (
+    "Ticker,Name,Sector,Asset Class,Market Value,Weight (%),Notional Value,Quantity,Price,"
+    "Location,Exchange,Currency,FX Rate,Market Currency,Accrual Date"
+)
+
+
+def ishares_csv(
+    lines: list[tuple[str, str, str, float, float, float, float]],
+    *,
+    asof: str = "Nov 05, 2025",
+    shares: str = "281,300,000.00",
+    fund_name: str = "iShares Test ETF",
+) -> str:
+    """An issuer file in the iShares layout (BOM, preamble, table, legal footer) for ``lines``
+    of (ticker, name, asset class, market value, weight in %, quantity, price)."""
+    rows = [
+        f'"{t}","{n}","Information Technology","{c}","{mv:,.2f}","{w:.2f}","{mv:,.2f}",'
+        f'"{q:,.2f}","{p:,.2f}","United States","NASDAQ","USD","1.00","USD","-"'
+        for t, n, c, mv, w, q, p in lines
+    ]
+    preamble = [
+        f"\ufeff{fund_name}",
+        f'Fund Holdings as of,"{asof}"',
+        'Inception Date,"May 22, 2000"',
+        f'Shares Outstanding,"{shares}"',
+        'Stock,"-"',
+        "\xa0",
+    ]
+    footer = ["\xa0", '"The content contained herein is owned or licensed by BlackRock."']
+    return "\n".join([*preamble, ISHARES_HEADER, *rows, *footer]) + "\n"

@@ -157,8 +157,9 @@ REVIEWED: dict[tuple[str, str, str], str] = {
     (
         "warehouse/checksums.py",
         "table_checksum",
-        "_row_expression(con, table)",
-    ): "column names read from information_schema for a table of the catalog",
+        "expression",
+    ): "_row_expression: column names read from information_schema for a table of the "
+    "catalog, optionally narrowed to a caller's subset of those same names",
     (
         "warehouse/checksums.py",
         "table_checksum",

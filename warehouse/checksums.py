@@ -9,6 +9,7 @@ with thread scheduling, which is not a difference in content. Checksums come fro
 ``hash``, so compare them only between files read by the same DuckDB version.
 """
 
+from collections.abc import Collection
 from typing import NamedTuple
 
 import duckdb
@@ -39,26 +40,41 @@ def base_tables(
     return [name for (name,) in rows]
 
 
-def _row_expression(con: duckdb.DuckDBPyConnection, table: str) -> str:
+def _typed_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
     schema, name = table.split(".")
-    columns = con.execute(
+    return con.execute(
         """select column_name, data_type from information_schema.columns
            where table_schema = ? and table_name = ? and table_catalog = current_database()
            order by column_name""",
         [schema, name],
     ).fetchall()
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """The columns of ``table`` (schema.table) in name order."""
+    return [column for column, _ in _typed_columns(con, table)]
+
+
+def _row_expression(
+    con: duckdb.DuckDBPyConnection, table: str, only: Collection[str] | None
+) -> str:
+    columns = _typed_columns(con, table)
     parts = [
         f"""printf('%.12g', "{column}")""" if kind in _FLOAT_TYPES else f'"{column}"'
         for column, kind in columns
-        if column not in RUN_SPECIFIC_COLUMNS
+        if column not in RUN_SPECIFIC_COLUMNS and (only is None or column in only)
     ]
     return f"hash({', '.join(parts)})" if parts else "0"
 
 
-def table_checksum(con: duckdb.DuckDBPyConnection, table: str) -> TableChecksum:
-    """Row count and order-independent content hash of one table (a name from base_tables)."""
+def table_checksum(
+    con: duckdb.DuckDBPyConnection, table: str, *, columns: Collection[str] | None = None
+) -> TableChecksum:
+    """Row count and order-independent content hash of one table (a name from base_tables),
+    over ``columns`` only when given (a migration that adds a column keeps the others')."""
+    expression = _row_expression(con, table, columns)
     rows, total = con.execute(
-        f"select count(*), coalesce(sum({_row_expression(con, table)}::hugeint), 0) from {table}"
+        f"select count(*), coalesce(sum({expression}::hugeint), 0) from {table}"
     ).fetchall()[0]
     return TableChecksum(int(rows), f"{int(total) % (1 << 128):032x}")
 

@@ -40,6 +40,17 @@ def _create(path: Path) -> None:
         con.execute("detach new_warehouse")
 
 
+def make_folder(folder: Path) -> None:
+    """Create the warehouse's folder, or say in one line why it cannot be (read-only, no
+    permission, no space)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WarehouseError(
+            f"cannot create the warehouse folder {folder}: {exc.strerror or exc}"
+        ) from exc
+
+
 def open_warehouse(
     path: Path | str, *, read_only: bool = False, lock_timeout: float = 60.0
 ) -> duckdb.DuckDBPyConnection:
@@ -48,7 +59,7 @@ def open_warehouse(
     if read_only and not path.exists():
         raise WarehouseError(f"warehouse {path} does not exist yet: run `smallcap run` first")
     if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent)
         if not path.exists():
             _create(path)
     deadline = time.monotonic() + lock_timeout

@@ -196,16 +196,22 @@ def load_batches(
             if before_commit is not None:
                 before_commit(con)
             con.execute("commit")
-        except BaseException:
-            with suppress(duckdb.TransactionException):  # a failed commit has rolled back
+        except BaseException as exc:
+            with suppress(duckdb.Error):  # a failed commit has already ended it
                 con.execute("rollback")
+            if isinstance(exc, duckdb.IOException | duckdb.TransactionException):  # a full disk
+                raise WarehouseError(
+                    f"{dataset.name}: not loaded ({_first_line(exc)}); nothing of this batch "
+                    "was written"
+                ) from exc
             raise
         finally:
-            con.execute("drop view if exists staged")
-            con.execute("drop table if exists groups")
-            con.execute("drop table if exists delta")
-            con.unregister("incoming")
-            con.unregister("quarantined_frame")
+            with suppress(duckdb.Error):  # after a fatal I/O error DuckDB refuses everything
+                con.execute("drop view if exists staged")
+                con.execute("drop table if exists groups")
+                con.execute("drop table if exists delta")
+                con.unregister("incoming")
+                con.unregister("quarantined_frame")
     return total
 
 
@@ -234,6 +240,11 @@ def load_batch(
     )
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def upsert_series_meta(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *, run_id: str) -> int:
     """FRED series metadata: latest description wins, one row per series."""
     if frame.empty:
@@ -241,8 +252,10 @@ def upsert_series_meta(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *, r
     con.register("series_meta_frame", frame)
     try:
         con.execute(
-            """insert or replace into core.series_meta
-               select series_id, title, units, frequency, last_updated, source, ?, now()
+            """insert or replace into core.series_meta (series_id, title, units, frequency,
+                   last_updated, observation_start, observation_end, source, run_id, loaded_at)
+               select series_id, title, units, frequency, last_updated, observation_start,
+                   observation_end, source, ?, now()
                from series_meta_frame""",
             [run_id],
         )

@@ -97,6 +97,12 @@ def publish_snapshot(
         os.replace(tmp, target)
         _remove(_wal(target))
         _fsync(target.parent)
+    except (duckdb.Error, OSError) as exc:  # a full disk, a read-only folder: one clear line
+        _remove(tmp, _wal(tmp))
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise WarehouseError(
+            f"BI snapshot {target} not published ({first}); the previous one is unchanged"
+        ) from exc
     except BaseException:
         _remove(tmp, _wal(tmp))
         raise

@@ -7,7 +7,10 @@ import duckdb
 import pandas as pd
 
 from contracts.calendar import trading_days
-from contracts.datasets import DATASETS, PRICES
+from contracts.datasets import CONSTITUENT_QUOTES, DATASETS, PRICES
+
+# thousands of keys (one per constituent): shown as one line, not one per key
+_SUMMARISED = frozenset({CONSTITUENT_QUOTES.name})
 
 
 def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[dict[str, Any]]:
@@ -21,13 +24,14 @@ def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[dict[st
 
 
 def key_ranges(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]]:
-    """First and last loaded date and row count per key of every dataset."""
+    """First and last loaded date and row count per key of every dataset (constituent quotes:
+    one line for all tickers)."""
     out = {}
     for name, ds in DATASETS.items():
-        key = ds.key[0]
+        key = f"count(distinct {ds.key[0]}) || ' tickers'" if name in _SUMMARISED else ds.key[0]
         rows = con.execute(
             f"""select {key}, min({ds.date_column}), max({ds.date_column}), count(*)
-                from {ds.table} group by {key} order by {key}"""
+                from {ds.table} group by all having count(*) > 0 order by 1"""
         ).fetchall()
         out[name] = [
             {"key": k, "first_date": lo, "last_date": hi, "rows": n} for k, lo, hi, n in rows
@@ -59,3 +63,23 @@ def price_gaps(con: duckdb.DuckDBPyConnection, through: date) -> dict[str, list[
     finally:
         con.unregister("expected_days")
     return dict(rows)
+
+
+def latest_lookthrough(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Per fund, its latest look-through (fund, date, constituents, unmapped, unquoted,
+    coverage_weight, forward_pe, note); empty before the marts are first built."""
+    built = con.execute(
+        """select count(*) from information_schema.tables
+           where table_schema = 'mart' and table_name = 'fund_valuation_daily'"""
+    ).fetchall()[0][0]
+    if not built:
+        return []
+    cur = con.execute(
+        """select fund, asof_date as date, constituents, unmapped, unquoted, coverage_weight,
+                  forward_pe, note
+           from mart.fund_valuation_daily
+           qualify row_number() over (partition by fund order by asof_date desc) = 1
+           order by fund"""
+    )
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

@@ -1,11 +1,14 @@
 """Where each key's history ends, and which window to fetch next so missed days fill themselves."""
 
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 
 from contracts.datasets import Dataset
+
+# no daily, weekly, monthly or quarterly series goes this long without a new observation
+DISCONTINUED_AFTER = timedelta(days=366)
 
 
 def watermarks(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> dict[str, date]:
@@ -13,6 +16,20 @@ def watermarks(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> dict[str, da
     key = dataset.key[0]
     rows = con.execute(
         f"select {key}, max({dataset.date_column}) from {dataset.table} group by {key}"
+    ).fetchall()
+    return dict(rows)
+
+
+def finished_series(con: duckdb.DuckDBPyConnection, run_date: date) -> dict[str, date]:
+    """FRED series that FRED no longer updates (observation_end more than DISCONTINUED_AFTER
+    before ``run_date``) and that are loaded through that end: nothing is left to fetch."""
+    rows = con.execute(
+        """select meta.series_id, meta.observation_end
+           from core.series_meta as meta
+           where meta.observation_end < ?
+             and meta.observation_end <= (
+                 select max(date) from core.rates_daily as r where r.series_id = meta.series_id)""",
+        [run_date - DISCONTINUED_AFTER],
     ).fetchall()
     return dict(rows)
 

@@ -30,7 +30,19 @@ def test_default_universe_is_the_documented_one():
     assert universe.large == ["SPY", "IVV", "QQQ"]
     assert universe.index == ["^RUT", "^GSPC", "^SP600"]
     assert universe.pairs == [("IWM", "SPY"), ("IJR", "IVV"), ("DES", "SPY")]
-    assert "DFEDTARU" in universe.fred_series
+    assert universe.index_pairs == [("^RUT", "^GSPC"), ("^SP600", "^GSPC")]
+    assert {"DFEDTAR", "DFEDTARU"} <= set(universe.fred_series)
+
+
+def test_index_pairs_must_name_indexes(tmp_path):
+    text = VALID.replace(
+        'pairs = [["IWM", "SPY"]]', 'pairs = [["IWM", "SPY"]]\nindex_pairs = [["^RUT", "SPY"]]'
+    )
+
+    with pytest.raises(
+        ConfigError, match=r"index pair \[\^RUT, SPY\]: 'SPY' is not in baskets.index"
+    ):
+        load_universe(_write(tmp_path, text))
 
 
 def test_funds_exclude_indexes_and_tickers_keep_basket_order(tmp_path):

@@ -103,6 +103,52 @@ def rates_frame() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@pytest.fixture
+def holdings_frame() -> pd.DataFrame:
+    lines = [  # ticker, name, asset class, market value, weight, shares, price, yahoo symbol
+        ("BRKB", "BERKSHIRE HATHAWAY INC CLASS B", "Equity", 1.0e6, 0.5, 2000.0, 500.0, "BRK-B"),
+        ("AAPL", "APPLE INC", "Equity", 9.0e5, 0.45, 4500.0, 200.0, "AAPL"),
+        ("-", "SAMPLE WARRANTS", "Equity", 0.0, 0.0, 10.0, 0.0, None),
+        ("USD", "USD CASH", "Cash", -5.0e4, -0.02, -5.0e4, 1.0, "USD"),  # an overdraft
+        ("ESZ5", "S&P500 EMINI DEC 25", "Futures", 0.0, 0.0, -12.0, 6000.0, "ESZ5"),
+    ]
+    rows = [
+        {"fund": "IVV", "asof_date": RUN_DATE, "holding_ticker": t, "name": n, "sector": "IT",
+         "asset_class": c, "market_value": mv, "weight": w, "shares": q, "price": p,
+         "yahoo_ticker": y, "partial": False, "source": "ishares"}
+        for t, n, c, mv, w, q, p, y in lines
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def constituent_quotes_frame() -> pd.DataFrame:
+    rows = [  # ticker, price, EPS trailing, forward; P/E only for positive EPS, as Yahoo
+        ("AAPL", 244.6, 6.31, 8.31, 38.76, 29.43),
+        ("RIVN", 12.0, -4.5, -2.0, None, None),
+        ("BRK-B", 480.0, 40.0, None, 12.0, None),
+    ]
+    return pd.DataFrame(
+        [
+            {
+                "ticker": t,
+                "asof_date": RUN_DATE,
+                "price": p,
+                "market_cap": p * 1e9,
+                "shares_outstanding": 1e9,
+                "eps_trailing": e,
+                "eps_forward": f,
+                "eps_current_year": e,
+                "trailing_pe": tpe,
+                "forward_pe": fpe,
+                "currency": "USD",
+                "source": "yahoo",
+            }
+            for t, p, e, f, tpe, fpe in rows
+        ]
+    )
+
+
 Check = Callable[[Dataset, pd.DataFrame, str], ValidationOutcome]
 
 

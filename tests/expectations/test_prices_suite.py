@@ -118,6 +118,14 @@ def test_a_bar_repeating_the_previous_one_is_quarantined_and_the_first_loads(
     assert set(outcome.quarantined["reason"]) == {REPEAT}
 
 
+def test_close_only_bars_leave_the_sequence_rules_nothing_to_judge(prices_frame, passes_all):
+    # a vendor history with Date,Close only: every row lacks open, high, low and volume, so GX
+    # hands the repeat rule no row at all
+    prices_frame[["open", "high", "low", "volume"]] = None
+
+    passes_all(PRICES, prices_frame)
+
+
 def test_a_one_day_spike_rejects_the_spike_alone_and_a_rescale_every_bar_after_it(
     prices_frame, run_date
 ):

@@ -27,7 +27,7 @@ def test_backfill_flow_loads_chunks_logs_progress_and_resumes(tmp_path, caplog):
     assert [r.chunk.name for r in first] == [
         "prices/IWM+SPY",
         "fundamentals/IWM+SPY",
-        "rates/DFF+DFEDTARU+DFEDTARL+DGS2+DGS10+T10Y2Y+BAMLH0A0HYM2",
+        "rates/DFF+DFEDTAR+DFEDTARU+DFEDTARL+DGS2+DGS10+T10Y2Y+BAMLH0A0HYM2",
     ]
     assert not any(r.skipped for r in first) and all(r.skipped for r in second)
     assert "backfill " in caplog.text and "3 chunks, at most 0 requests" in caplog.text

@@ -1,8 +1,9 @@
 """`smallcap run` (live source) end to end, with fakes only at the network edge.
 
 Yahoo is answered by ``responses`` (real yfinance parsing of synthetic chart bodies built on the
-recorded chart, and the recorded QQQ quoteSummary for every fund); FRED by the loopback server
-(recorded DFF XML). One ticker and one series are unknown, so the run ends `partial`.
+recorded chart, and the recorded QQQ quoteSummary for every fund, whose top 10 holdings are
+then quoted in one batch); FRED by the loopback server (recorded DFF XML). One ticker and one
+series are unknown, so the run ends `partial`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_api")]
 RUN_DATE = date(2023, 6, 6)  # the recorded DFF observations end on this day
 KEY = "fredkey-Zq8vX3-never-leak-7Rk2"
 FUNDS = ("IWM", "SPY", "QQQ")
+# QQQ's top 10 in the recorded quoteSummary: every fund's holdings here (no issuer file)
+TOP_10 = ("AAPL", "MSFT", "NVDA", "AMZN", "AVGO", "META", "TSLA", "GOOGL", "GOOG", "COST")
 UNIVERSE = """
 [baskets]
 small = ["IWM", "NOPE"]
@@ -71,6 +74,7 @@ def serve_sources(yahoo: YahooMock, fred: FredStub, monkeypatch: pytest.MonkeyPa
         yahoo.fundamentals(ticker, recorded_as="QQQ")
     yahoo.unknown("NOPE")
     yahoo.fed_funds_futures(RUN_DATE, days)
+    yahoo.batch_quotes({symbol: {} for symbol in TOP_10})
     fred.observations("DGS10", {date(2023, 6, 1): "3.61", date(2023, 6, 2): ".", RUN_DATE: "3.69"})
     fred.serve_file("series", "DGS10", "DFF_series_info.xml")  # any series' metadata will do
 
@@ -114,11 +118,18 @@ def test_live_run_loads_yahoo_and_fred_and_ends_partial_on_one_bad_key(
     failures = read(live_env, "select dataset, key, error_class from audit.extract_failures")
     assert sorted(failures) == [
         ("fundamentals", "NOPE", "PermanentSourceError"),
+        ("holdings", "NOPE", "PermanentSourceError"),
         ("prices", "NOPE", "PermanentSourceError"),
         ("rates", "NOPESERIES", "PermanentSourceError"),
     ]
     assert read(live_env, "select count(*) from core.rates_daily where value is null") == [(1,)]
     assert read(live_env, "select count(*) from mart.pe_spread_daily") == [(1,)]
+    # Yahoo's top 10 only: quoted, counted, and too small a part of a fund for a forward P/E
+    assert read(
+        live_env,
+        "select fund, partial, constituents, unquoted, forward_pe from mart.fund_valuation_daily "
+        "order by fund",
+    ) == [(f, True, 10, 0, None) for f in sorted(FUNDS)]
 
 
 def test_fred_key_appears_in_no_log_output_prefect_record_or_warehouse_value(

@@ -88,6 +88,31 @@ def test_live_plan_loads_no_fundamentals_and_says_yahoo_keeps_no_history(setting
     assert any("no fundamentals history" in note for note in plan.notes)
 
 
+def test_plan_for_some_datasets_keeps_their_chunks_and_is_another_request(settings):
+    rates = bf.plan_backfill(START, END, settings=settings, source="live", datasets=["rates"])
+    every = bf.plan_backfill(START, END, settings=settings, source="live")
+
+    assert [c.name for c in rates.chunks] == ["2023/rates/DFF+DGS2", "2024/rates/DFF+DGS2"]
+    assert rates.notes == ()  # no Yahoo, so nothing to say about its fundamentals
+    assert rates.backfill_id != every.backfill_id
+    assert every.backfill_id == bf.backfill_id(START, END, every.tickers, "live")
+
+
+def test_only_a_rates_plan_may_start_before_the_nyse_calendar(settings):
+    early = date(1982, 9, 27)  # DFEDTAR's first observation
+
+    rates = bf.plan_backfill(early, END, settings=settings, source="live", datasets=["rates"])
+
+    assert rates.chunks[0].name == "1982/rates/DFF+DGS2"
+    with pytest.raises(ConfigError, match="start 1982-09-27 is outside"):
+        bf.plan_backfill(early, END, settings=settings, source="live", datasets=["rates", "prices"])
+
+
+def test_plan_rejects_an_unknown_dataset(settings):
+    with pytest.raises(ConfigError, match=r"unknown datasets \['holdings'\]: choose from prices"):
+        bf.plan_backfill(START, END, settings=settings, datasets=["rates", "holdings"])
+
+
 @pytest.mark.parametrize(
     ("start", "end", "tickers", "fragment"),
     [

@@ -99,6 +99,10 @@ def test_fetch_series_meta_reads_title_units_frequency(fred_server: FredStub) ->
     assert (row["series_id"], row["title"]) == ("DFF", "Federal Funds Effective Rate")
     assert (row["units"], row["frequency"]) == ("Percent", "Daily, 7-Day")
     assert row["last_updated"] == pd.Timestamp("2024-06-26 20:17:50")  # -05 -> UTC
+    assert (row["observation_start"], row["observation_end"]) == (
+        pd.Timestamp("1954-07-01"),
+        pd.Timestamp("2024-06-25"),
+    )
 
 
 def test_rate_limited_429_is_retried_then_succeeds(fred_server: FredStub) -> None:

@@ -4,6 +4,7 @@ per warehouse path (tmp_path would make every test parse the project from scratc
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from transforms.build import ModelResult, build_models
@@ -49,3 +50,28 @@ def query(models_path: Path) -> Callable[[str], list[tuple]]:
             return con.execute(sql).fetchall()
 
     return run
+
+
+Query = Callable[[str], list[tuple]]
+
+
+@pytest.fixture(scope="session")
+def build_once(
+    models_dir: Path,
+) -> Callable[[str, Callable[[duckdb.DuckDBPyConnection], None], str], Query]:
+    """For a module whose tests only read: seed a warehouse of its own (``name``), build
+    ``select`` once, and get a query function on it (a build costs several seconds)."""
+
+    def build(name: str, seed: Callable[[duckdb.DuckDBPyConnection], None], select: str) -> Query:
+        path = models_dir / f"{name}.duckdb"
+        with warehouse(path) as con:
+            seed(con)
+        build_models(path, select=select)
+
+        def query(sql: str) -> list[tuple]:
+            with warehouse(path, read_only=True) as con:
+                return con.execute(sql).fetchall()
+
+        return query
+
+    return build

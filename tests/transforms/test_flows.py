@@ -61,9 +61,12 @@ SNAPSHOTS = [
     *_series("SHARES", [1000, 103 * 10.2, 101 * 10.1], [10, 10.2, 10.1], [100, 103, 101]),
     # the count lags a day behind the AUM: not current, so the AUM method
     *_series("LAGGING", [1000, 103 * 10.2, 101 * 10.1], [10, 10.2, 10.1], [100, 100, 103]),
+    # the issuer's daily count while Yahoo's AUM lags a day: the count is current all the same
+    *_series("ISSUER", [1000, 100 * 10.2, 103 * 10.1], [10, 10.2, 10.1], [100, 103, 101]),
 ]
 SMALL = ("STALE", "FRESH", "STALE2", "STALE4", "SPLIT", "SPLITSH", "NONAV", "NOSNAP")
 LARGE = ("ZERO", "ZEROMID", "SHARES", "LAGGING")
+OTHER = ("ISSUER",)  # in no rotation basket, so the rotation test's coverage counts hold
 
 
 @pytest.fixture(scope="module")
@@ -72,9 +75,15 @@ def flows(models_dir: Path) -> Callable[[str], list[tuple]]:
     with warehouse(path) as con:
         con.executemany(
             "insert into core.universe_tickers values (?, ?)",
-            [(t, "small") for t in SMALL] + [(t, "large") for t in LARGE],
+            [(t, "small") for t in SMALL]
+            + [(t, "large") for t in LARGE]
+            + [(t, "index") for t in OTHER],
         )
         con.executemany(FUND, SNAPSHOTS)
+        con.execute(
+            "update core.fundamentals_daily set shares_outstanding_source = 'ishares' "
+            "where ticker = 'ISSUER'"
+        )
         con.executemany(BAR, [("SPLIT", D[2], 50.6, 2.0), ("SPLITSH", D[2], 50.5, 2.0)])
     build_models(path, select="+etf_flows_daily +size_rotation_daily")
 
@@ -172,6 +181,12 @@ def test_current_share_counts_use_the_shares_method_and_lagging_ones_the_aum_met
 
     assert shares[1:] == [(pytest.approx(3 * 10.2), "shares"), (pytest.approx(-2 * 10.1), "shares")]
     assert lagging[1] == (pytest.approx(103 * 10.2 - 1000 * 10.2 / 10), "aum")
+
+
+def test_the_issuers_share_count_uses_the_shares_method_even_when_yahoos_aum_lags(flows):
+    rows = _rows(flows, "ISSUER", "est_flow_usd, flow_method")
+
+    assert rows[1:] == [(pytest.approx(3 * 10.2), "shares"), (pytest.approx(-2 * 10.1), "shares")]
 
 
 def test_rotation_leads_with_percent_of_covered_aum_and_reports_coverage(flows):

@@ -1,58 +1,68 @@
-"""Rate-cut cycles and what the size baskets did after them, from hand-written core rows."""
+"""Fed decisions and easing cycles from hand-written target rows (DFEDTAR and DFEDTARU)."""
 
-from datetime import date, timedelta
+from datetime import date
 
-import pytest
+from helpers import TARGET, daily
 
-UPPER = "insert into core.rates_daily values ('DFEDTARU', ?, ?, 'sample', 'r', now())"
+CYCLES = (
+    "select cycle_start::varchar, last_cut::varchar, cuts, total_change_bp, upper_before, "
+    "upper_after, history_complete, ongoing from mart.rate_cut_cycles order by cycle_start"
+)
 
 
-def test_consecutive_cuts_form_one_cycle_and_a_hike_ends_it(seed, build, query):
-    seed(
-        UPPER,
-        [
-            ("2024-09-01", 5.50),
-            ("2024-09-19", 5.00),
-            ("2024-10-01", 5.00),
-            ("2024-11-08", 4.75),
-            ("2025-05-08", 5.00),
-            ("2025-09-18", 4.75),
-        ],
-    )
+def test_consecutive_cuts_form_one_cycle_a_hike_ends_it_and_only_a_hike_proves_a_start(
+    seed, build, query
+):
+    levels = {
+        "2024-09-01": 5.50,
+        "2024-09-19": 5.00,
+        "2024-11-08": 4.75,
+        "2025-05-08": 5.00,
+        "2025-09-18": 4.75,
+    }
+    seed(TARGET, daily("DFEDTARU", "2024-09-01", "2025-12-31", levels))
 
     build(select="+rate_cut_cycles")
 
-    assert query(
-        "select cycle_start::varchar, last_cut::varchar, cuts, total_change_bp, upper_before, "
-        "upper_after from mart.rate_cut_cycles order by cycle_start"
-    ) == [
-        ("2024-09-19", "2024-11-08", 2, -75.0, 5.50, 4.75),
-        ("2025-09-18", "2025-09-18", 1, -25.0, 5.00, 4.75),
+    # the first cycle's start is not proven: history begins while the rate is already falling
+    assert query(CYCLES) == [
+        ("2024-09-19", "2024-11-08", 2, -75.0, 5.50, 4.75, False, False),
+        ("2025-09-18", "2025-09-18", 1, -25.0, 5.00, 4.75, True, True),
     ]
 
 
-def test_returns_after_a_cut_count_sessions_from_the_last_close_before_it(seed, build, query):
-    seed("insert into core.universe_tickers values ('IWM', 'small'), ('SPY', 'large')")
-    seed(UPPER, [("2025-01-01", 5.0), ("2025-01-10", 4.75)])
-    start = date(2025, 1, 1)
-    rows = []
-    for i in range(40):  # one "session" per calendar day keeps the arithmetic visible
-        day = start + timedelta(days=i)
-        rows += [("IWM", day, 100.0 + i, 100.0 + i), ("SPY", day, 200.0, 200.0)]
+def test_the_switch_from_single_target_to_range_is_one_decision(seed, build, query):
     seed(
-        "insert into core.prices_daily (ticker, date, close, adj_close, source, run_id, "
-        "loaded_at) values (?, ?, ?, ?, 'sample', 'r', now())",
-        rows,
+        TARGET, daily("DFEDTAR", "2008-09-01", "2008-12-15", {"2008-09-01": 2.0, "2008-10-08": 1.5})
+    )
+    seed(TARGET, daily("DFEDTARU", "2008-12-16", "2009-01-31", {"2008-12-16": 0.25}))
+    # a DFEDTARU row before the range existed, or a DFEDTAR row after, is not the target
+    seed(TARGET, [("DFEDTARU", date(2008, 12, 1), 9.0), ("DFEDTAR", date(2009, 1, 5), 9.0)])
+
+    build(select="+fomc_decisions +rate_cut_cycles")
+
+    assert query(
+        "select effective_date::varchar, old_target_upper, new_target_upper, change_bp, "
+        "series_id from mart.fomc_decisions order by effective_date"
+    ) == [
+        ("2008-10-08", 2.0, 1.5, -50.0, "DFEDTAR"),
+        ("2008-12-16", 1.5, 0.25, -125.0, "DFEDTARU"),
+    ]
+    assert query(CYCLES) == [("2008-10-08", "2008-12-16", 2, -175.0, 2.0, 0.25, False, True)]
+
+
+def test_a_gap_in_the_loaded_history_is_no_decision_and_hides_the_direction(seed, build, query):
+    seed(
+        TARGET,
+        daily("DFEDTARU", "2023-01-01", "2023-03-31", {"2023-01-01": 4.5, "2023-02-02": 4.75}),
+    )
+    seed(
+        TARGET,
+        daily("DFEDTARU", "2024-06-01", "2024-12-31", {"2024-06-01": 5.5, "2024-09-19": 5.0}),
     )
 
-    build(select="+size_returns_after_cuts")
+    build(select="+fomc_decisions +rate_cut_cycles")
 
-    # base = 2025-01-09 (session 9, IWM 108); 21 sessions later is session 30 (IWM 129)
-    row = query(
-        "select small_return, large_return, small_minus_large, small_funds, large_funds "
-        "from mart.size_returns_after_cuts where horizon_days = 21"
-    )[0]
-    assert row[0] == pytest.approx(129 / 108 - 1)
-    assert row[1:] == (0.0, pytest.approx(129 / 108 - 1), 1, 1)
-    later = query("select small_return from mart.size_returns_after_cuts where horizon_days = 63")
-    assert later == [(None,)]
+    decisions = query("select effective_date::varchar, change_bp from mart.fomc_decisions")
+    assert sorted(decisions) == [("2023-02-02", 25.0), ("2024-09-19", -50.0)]
+    assert query(CYCLES) == [("2024-09-19", "2024-09-19", 1, -50.0, 5.5, 5.0, False, True)]

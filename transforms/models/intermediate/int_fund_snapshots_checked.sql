@@ -30,7 +30,8 @@ runs as (
 
 -- an AUM repeated while the NAV moved since it first appeared cannot be current, as
 -- AUM = shares x NAV (a split day may repeat it legitimately); a share count is current when
--- shares x NAV reproduces the same snapshot's AUM within 5 bp (Yahoo's count often lags)
+-- shares x NAV reproduces the same snapshot's AUM within 5 bp (Yahoo's count often lags), or
+-- when the issuer's daily file gave it (its own count as of that day, whatever Yahoo's AUM)
 final as (
     select
         runs.date,
@@ -47,8 +48,10 @@ final as (
             false
         ) as is_stale_aum,
         coalesce(
-            runs.shares_outstanding > 0
-            and abs(runs.shares_outstanding * runs.nav_price / runs.aum - 1) <= 0.0005,
+            runs.shares_outstanding > 0 and (
+                runs.shares_outstanding_source is not null
+                or abs(runs.shares_outstanding * runs.nav_price / runs.aum - 1) <= 0.0005
+            ),
             false
         ) as is_shares_current
     from runs

@@ -1,7 +1,9 @@
 -- grain: one row per (date, small_ticker, large_ticker)
--- trailing P/E only, both sides on the same definition where both funds have it: the holdings'
+-- trailing P/E both sides on the same definition where both funds have it: the holdings'
 -- P/E, else the quote's; a pair with no shared definition compares each fund's own P/E and the
--- *_pe_source columns say so. The z-score needs 20 of the trailing 252 snapshots, else null
+-- *_pe_source columns say so. The z-score needs 20 of the trailing 252 snapshots, else null.
+-- Forward P/E from the look-through (fund_valuation_daily), NULL with the reason in
+-- forward_note when a fund's quotes or estimates cover less than the configured minimum
 with pairs as (
     select * from {{ source('core', 'spread_pairs') }}
 ),
@@ -16,6 +18,10 @@ snapshots as (
         coalesce(quote_trailing_pe, case when trailing_pe_source = 'quote' then trailing_pe end)
             as quote_pe
     from {{ ref('stg_fund_snapshots') }}
+),
+
+lookthrough as (
+    select * from {{ ref('fund_valuation_daily') }}
 ),
 
 joined as (
@@ -34,11 +40,25 @@ joined as (
         small.holdings_pe as small_holdings_pe,
         large.holdings_pe as large_holdings_pe,
         small.quote_pe as small_quote_pe,
-        large.quote_pe as large_quote_pe
+        large.quote_pe as large_quote_pe,
+        small_lt.forward_pe as small_forward_pe,
+        large_lt.forward_pe as large_forward_pe,
+        nullif(concat_ws('; ',
+            case when small_lt.forward_pe is null
+                then pairs.small_ticker || ': ' || coalesce(small_lt.note, 'no holdings or quotes that day')
+            end,
+            case when large_lt.forward_pe is null
+                then pairs.large_ticker || ': ' || coalesce(large_lt.note, 'no holdings or quotes that day')
+            end
+        ), '') as forward_note
     from pairs
     inner join snapshots as small on small.ticker = pairs.small_ticker
     inner join snapshots as large
         on large.ticker = pairs.large_ticker and large.date = small.date
+    left join lookthrough as small_lt
+        on small_lt.fund = pairs.small_ticker and small_lt.asof_date = small.date
+    left join lookthrough as large_lt
+        on large_lt.fund = pairs.large_ticker and large_lt.asof_date = small.date
 ),
 
 spread as (
@@ -51,7 +71,11 @@ spread as (
         small_pe_source,
         large_pe_source,
         large_pe - small_pe as pe_spread,
-        1 - small_pe / large_pe as discount_pct
+        1 - small_pe / large_pe as discount_pct,
+        small_forward_pe,
+        large_forward_pe,
+        1 - small_forward_pe / large_forward_pe as forward_discount_pct,
+        forward_note
     from (
         select
             *,

@@ -1,5 +1,6 @@
 -- grain: one row per (cycle_start)
--- Fed easing cycles found in the target range; bp are basis points of the upper bound
+-- Fed easing cycles found in the stitched target (DFEDTAR, then DFEDTARU's upper bound); bp are
+-- basis points of the upper bound
 with cycles as (
     select * from {{ ref('int_rate_cut_cycles') }}
 ),
@@ -12,7 +13,9 @@ final as (
         total_change_bp,
         upper_before,
         upper_after,
-        last_cut - cycle_start as duration_days
+        last_cut - cycle_start as duration_days,
+        history_complete,
+        ongoing
     from cycles
 )
 

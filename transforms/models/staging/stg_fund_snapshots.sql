@@ -20,6 +20,7 @@ final as (
         fundamentals.price_to_book,
         fundamentals.total_assets as aum,
         fundamentals.shares_outstanding,
+        fundamentals.shares_outstanding_source,
         fundamentals.nav_price,
         fundamentals.earnings_growth_3y
     from fundamentals
