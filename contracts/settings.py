@@ -56,6 +56,12 @@ class Settings(BaseSettings):
         default=60.0, description="Longest single retry wait; a longer Retry-After fails the key."
     )
     yahoo_requests_per_minute: float = 30.0
+    request_burst: int = Field(
+        default=1,
+        ge=1,
+        description="Requests a source may send back to back before its rate applies, in the "
+        "budget shared through Prefect (the rate limit's size).",
+    )
     yahoo_cache_dir: Path = PROJECT_ROOT / "warehouse" / "cache" / "yfinance"
     max_failure_ratio: float = 0.5
     price_overlap_days: int = 5

@@ -27,8 +27,8 @@ import requests
 from yfinance.data import YfData
 
 from contracts.datasets import CONSTITUENT_QUOTES
+from sources.budget import RequestBudget
 from sources.retry import (
-    RateLimiter,
     RetryPolicy,
     UnreachableError,
     with_retries,
@@ -108,7 +108,7 @@ def fetch_quotes(
     batch_size: int = BATCH_SIZE,
     timeout: float = 10.0,
     retry: RetryPolicy | None = None,
-    limiter: RateLimiter | None = None,
+    limiter: RequestBudget | None = None,
 ) -> QuoteBatches:
     """Quotes for ``symbols`` in batches; a batch that still fails after its retries is
     recorded (its symbols unquoted) and the next one is tried, unless Yahoo was unreachable
@@ -122,7 +122,7 @@ def fetch_quotes(
 
     def attempt(batch: tuple[str, ...]) -> list:
         what = f"quotes {batch[0]}..{batch[-1]} ({len(batch)} symbols)"
-        return call_yahoo(lambda: _request(batch, session, timeout), what, limiter)
+        return call_yahoo(lambda: _request(batch, session, timeout), what, limiter, session)
 
     for number, batch in enumerate(batches):
         try:

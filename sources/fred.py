@@ -33,15 +33,14 @@ from contracts.errors import SourceError
 from contracts.inputs import check_keys
 from contracts.settings import Settings, get_settings
 from contracts.universe import SERIES_RE
+from sources.budget import RequestBudget, budget_for
 from sources.extraction import Extraction, isolate
 from sources.retry import (
     PermanentSourceError,
-    RateLimiter,
     RetryPolicy,
     TransientSourceError,
     UnreachableError,
     parse_retry_after,
-    shared_limiter,
     with_retries,
 )
 
@@ -93,7 +92,7 @@ class _TimedFred(Fred):
     """
 
     def __init__(
-        self, api_key: SecretStr, root_url: str, timeout: float, limiter: RateLimiter | None
+        self, api_key: SecretStr, root_url: str, timeout: float, limiter: RequestBudget | None
     ) -> None:
         super().__init__(api_key="***")  # fredapi insists on a key; ours stays in _secret
         self._secret = api_key
@@ -162,7 +161,7 @@ def _secret(api_key: ApiKey | None) -> SecretStr:
 
 
 def _client(
-    api_key: ApiKey | None, base_url: str | None, timeout: float, limiter: RateLimiter | None
+    api_key: ApiKey | None, base_url: str | None, timeout: float, limiter: RequestBudget | None
 ) -> _TimedFred:
     return _TimedFred(_secret(api_key), base_url or DEFAULT_BASE_URL, timeout, limiter)
 
@@ -229,7 +228,7 @@ def _fetch_each(
     base_url: str | None,
     timeout: float,
     retry: RetryPolicy | None,
-    limiter: RateLimiter | None,
+    limiter: RequestBudget | None,
 ) -> pd.DataFrame:
     """One retried, key-scrubbed request per series, normalized and stacked."""
     ids = check_keys(series_ids, SERIES_RE, what="FRED series ids", example="DFF or DGS10")
@@ -256,7 +255,7 @@ def fetch_series(
     base_url: str | None = None,
     timeout: float = 30.0,
     retry: RetryPolicy | None = None,
-    limiter: RateLimiter | None = None,
+    limiter: RequestBudget | None = None,
 ) -> pd.DataFrame:
     """Observations for [start, end] (inclusive) per series, columns exactly RATES.columns."""
     return _fetch_each(
@@ -275,7 +274,7 @@ def fetch_series_meta(
     base_url: str | None = None,
     timeout: float = 30.0,
     retry: RetryPolicy | None = None,
-    limiter: RateLimiter | None = None,
+    limiter: RequestBudget | None = None,
 ) -> pd.DataFrame:
     """Title, units, frequency and last update per series (for core.series_meta)."""
     return _fetch_each(
@@ -298,7 +297,7 @@ def extract_rates(
     settings = settings or get_settings()
     key = _secret(api_key)
     policy = retry or RetryPolicy.from_settings(settings)
-    limiter = shared_limiter(SOURCE, settings.fred_requests_per_second)
+    limiter = budget_for(SOURCE, settings.fred_requests_per_second)
     base_url, timeout = settings.fred_base_url, settings.fred_timeout_seconds
 
     def fetch_one(series_id: str) -> dict[str, pd.DataFrame]:

@@ -20,10 +20,11 @@ import yfinance as yf
 
 from contracts.datasets import CONSTITUENT_QUOTES, HOLDINGS
 from contracts.settings import Settings
+from sources.budget import RequestBudget, budget_for
 from sources.constituent_quotes import fetch_quotes
 from sources.extraction import Extraction, KeyFailure, isolate
 from sources.holdings import fetch_issuer_holdings, fund_shares_frame, holdings_frame
-from sources.retry import EmptyResultError, RateLimiter, RetryPolicy, shared_limiter, with_retries
+from sources.retry import EmptyResultError, RetryPolicy, with_retries
 from sources.symbols import yahoo_symbol
 from sources.yahoo_client import call_yahoo, configure_yfinance
 
@@ -61,13 +62,16 @@ def fetch_top_holdings(
     symbols: Mapping[str, str],
     session: requests.Session | None = None,
     retry: RetryPolicy | None = None,
-    limiter: RateLimiter | None = None,
+    limiter: RequestBudget | None = None,
 ) -> pd.DataFrame:
     """Yahoo's top 10 holdings of ``fund`` as partial HOLDINGS rows dated ``asof``."""
     what = f"{fund} top holdings"
     top = with_retries(
         lambda: call_yahoo(
-            lambda: yf.Ticker(fund, session=session).funds_data.top_holdings, what, limiter
+            lambda: yf.Ticker(fund, session=session).funds_data.top_holdings,
+            what,
+            limiter,
+            session,
         ),
         policy=retry or RetryPolicy(),
         what=f"Yahoo {what}",
@@ -124,7 +128,7 @@ def extract_lookthrough(
     universe = settings.universe
     symbols = universe.lookthrough.symbols
     policy = retry or RetryPolicy.from_settings(settings)
-    limiter = shared_limiter(SOURCE, settings.yahoo_requests_per_minute / 60.0)
+    limiter = budget_for(SOURCE, settings.yahoo_requests_per_minute / 60.0)
 
     def fetch_one(fund: str) -> dict[str, pd.DataFrame]:
         issuer = universe.holdings.get(fund)

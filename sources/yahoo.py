@@ -30,13 +30,12 @@ from contracts.datasets import FUNDAMENTALS, PRICES, SECTOR_WEIGHTS
 from contracts.inputs import check_keys
 from contracts.settings import Settings, get_settings
 from contracts.universe import TICKER_RE
+from sources.budget import RequestBudget, budget_for
 from sources.extraction import Extraction, isolate
 from sources.retry import (
     EmptyResultError,
     PermanentSourceError,
-    RateLimiter,
     RetryPolicy,
-    shared_limiter,
     with_retries,
 )
 from sources.yahoo_client import call_yahoo, configure_yfinance
@@ -136,7 +135,7 @@ def _fetch_ticker(
     *,
     session: requests.Session | None,
     timeout: float,
-    limiter: RateLimiter | None,
+    limiter: RequestBudget | None,
 ) -> pd.DataFrame:
     what = f"{ticker} {start}..{end}"
     history = call_yahoo(
@@ -157,6 +156,7 @@ def _fetch_ticker(
         ),
         what,
         limiter,
+        session,
     )
     frame = normalize_prices(ticker, history, start, end)
     if frame.empty:
@@ -176,7 +176,7 @@ def fetch_prices(
     now: datetime | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     retry: RetryPolicy | None = None,
-    limiter: RateLimiter | None = None,
+    limiter: RequestBudget | None = None,
     cache_dir: Path | None = None,
 ) -> pd.DataFrame:
     """Daily bars for [start, end], one row per (ticker, trading date), exchange-local dates.
@@ -204,10 +204,11 @@ def fetch_prices(
     return pd.concat(frames, ignore_index=True)
 
 
-def _plumbing(settings: Settings, retry: RetryPolicy | None) -> tuple[RetryPolicy, RateLimiter]:
-    """Caches configured, plus the retry policy and the process-wide Yahoo request budget."""
+def _plumbing(settings: Settings, retry: RetryPolicy | None) -> tuple[RetryPolicy, RequestBudget]:
+    """Caches configured, plus the retry policy and the Yahoo request budget (the one the
+    caller's scope shares between processes, else this process's)."""
     configure_yfinance(settings.yahoo_cache_dir)
-    limiter = shared_limiter(SOURCE, settings.yahoo_requests_per_minute / 60.0)
+    limiter = budget_for(SOURCE, settings.yahoo_requests_per_minute / 60.0)
     return retry or RetryPolicy.from_settings(settings), limiter
 
 

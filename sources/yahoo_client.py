@@ -17,6 +17,7 @@ from json import JSONDecodeError
 from pathlib import Path
 from typing import TypeVar
 
+import requests
 import yfinance as yf
 from curl_cffi.curl import CurlError
 from urllib3.exceptions import NewConnectionError
@@ -30,10 +31,10 @@ from yfinance.exceptions import (
 
 from contracts.errors import SourceError
 from contracts.settings import Settings
+from sources.budget import RequestBudget, charging, meter
 from sources.retry import (
     EmptyResultError,
     PermanentSourceError,
-    RateLimiter,
     TransientSourceError,
     UnreachableError,
 )
@@ -153,12 +154,23 @@ def as_source_error(exc: BaseException, what: str) -> SourceError:
     return PermanentSourceError(f"{prefix}: unexpected {type(exc).__name__}: {exc}")
 
 
-def call_yahoo(fn: Callable[[], T], what: str, limiter: RateLimiter | None) -> T:
-    """One yfinance call under the rate limit, with a fresh response cache and mapped errors."""
-    if limiter is not None:
-        limiter.acquire()
+def call_yahoo(
+    fn: Callable[[], T],
+    what: str,
+    limiter: RequestBudget | None,
+    session: requests.Session | None = None,
+) -> T:
+    """One yfinance call, each of its HTTP requests under ``limiter``, with a fresh response
+    cache and mapped errors.
+
+    ``session`` is the one ``fn`` hands yfinance; None means yfinance's own (whatever its
+    process-wide ``YfData`` holds at this moment: the default curl_cffi session, or the one a
+    test fixture put there), so that one is metered.
+    """
+    meter(session if session is not None else YfData()._session)
     forget_responses()
     try:
-        return fn()
+        with charging(limiter):
+            return fn()
     except Exception as exc:
         raise as_source_error(exc, what) from exc

@@ -37,7 +37,8 @@ import yfinance as yf
 from contracts.datasets import FUNDAMENTALS, SECTOR_WEIGHTS
 from contracts.inputs import check_keys
 from contracts.universe import TICKER_RE
-from sources.retry import EmptyResultError, RateLimiter, RetryPolicy, with_retries
+from sources.budget import RequestBudget
+from sources.retry import EmptyResultError, RetryPolicy, with_retries
 from sources.yahoo_client import call_yahoo, configure_yfinance
 
 SOURCE = "yahoo"
@@ -118,11 +119,11 @@ def normalize_sector_weights(
 
 
 def _fetch_raw(
-    ticker: str, asof: date, session: requests.Session | None, limiter: RateLimiter | None
+    ticker: str, asof: date, session: requests.Session | None, limiter: RequestBudget | None
 ) -> tuple[dict[str, object], dict[str, object], dict[str, object]]:
     what = f"{ticker} fundamentals asof {asof}"
     yt = yf.Ticker(ticker, session=session)
-    info = dict(call_yahoo(lambda: yt.info, what, limiter) or {})
+    info = dict(call_yahoo(lambda: yt.info, what, limiter, session) or {})
     if info.get("quoteType") not in FUND_TYPES:
         return info, {}, {}
 
@@ -132,7 +133,7 @@ def _fetch_raw(
         holdings = table[ticker].to_dict() if ticker in table else {}
         return holdings, dict(data.sector_weightings or {})
 
-    holdings, sectors = call_yahoo(funds, what + " (funds_data)", limiter)
+    holdings, sectors = call_yahoo(funds, what + " (funds_data)", limiter, session)
     return info, holdings, sectors
 
 
@@ -142,7 +143,7 @@ def fetch_fundamentals(
     *,
     session: requests.Session | None = None,
     retry: RetryPolicy | None = None,
-    limiter: RateLimiter | None = None,
+    limiter: RequestBudget | None = None,
     cache_dir: Path | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(fundamentals, sector_weights) snapshots for ``asof``; columns exactly the contracts'."""

@@ -524,6 +524,9 @@ class YahooServer:
     bars: dict[str, Callable[[date], Bar]] = field(default_factory=dict)
     edits: dict[str, Callable[[dict], None]] = field(default_factory=dict)
     hits: list[tuple[str, str]] = field(default_factory=list)
+    # when each request arrived (time.time(), any path, cookie and crumb included), so a test
+    # can check the rate the server saw, whoever sent the requests
+    times: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def session(self) -> requests.Session:
@@ -592,6 +595,8 @@ class YahooServer:
 def _yahoo_handler(server: YahooServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            with server.lock:
+                server.times.append(time.time())
             parts = urlsplit(self.path)
             reply, content_type = server.reply(parts.path, parse_qs(parts.query))
             send_reply(self, reply, content_type)
