@@ -18,6 +18,7 @@ from prefect.runtime import flow_run
 
 from contracts.settings import Settings, get_settings
 from flows import alerts
+from flows.budget import shared_request_budgets
 from flows.progress import log_each_key
 from flows.secrets import fred_api_key
 from flows.writer import writer_slot
@@ -38,7 +39,7 @@ def chunk_task(
 ) -> bf.ChunkResult:
     """The key is read here, inside the task, so it is never a task input Prefect records."""
     key = fred_api_key(settings) if chunk.group == "rates" and plan.source != "sample" else None
-    with log_each_key():
+    with log_each_key(), shared_request_budgets(settings):
         return bf.run_chunk(
             path, plan, chunk, run_id=run_id, done=done, settings=settings, api_key=key
         )

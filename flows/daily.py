@@ -20,6 +20,7 @@ from contracts.datasets import EXTRACTION_GROUPS
 from contracts.errors import SmallcapError
 from contracts.settings import Settings, get_settings
 from flows import alerts
+from flows.budget import shared_request_budgets
 from flows.progress import log_each_key
 from flows.runners import build_task_runner
 from flows.secrets import fred_api_key
@@ -48,7 +49,7 @@ def extract_task(
     if not windows:
         return Extraction(frames={})
     key = fred_api_key(settings) if group == "rates" and source != "sample" else None
-    with log_each_key():
+    with log_each_key(), shared_request_budgets(settings):
         return dispatch.extract_group(
             group, source, windows, run_date=run_date, settings=settings, api_key=key
         )
@@ -59,9 +60,10 @@ def refetch_task(
     path: Path, extraction: Extraction, source: str, run_date: date, settings: Settings
 ) -> Extraction:
     """Full history for tickers with a new dividend or split, so adj_close stays consistent."""
-    result, windows = corporate_actions.refetch_after_actions(
-        path, extraction, source=source, run_date=run_date, settings=settings
-    )
+    with shared_request_budgets(settings):
+        result, windows = corporate_actions.refetch_after_actions(
+            path, extraction, source=source, run_date=run_date, settings=settings
+        )
     for ticker, (start, end) in windows.items():
         get_run_logger().info("%s: new dividend/split, refetched %s..%s", ticker, start, end)
     return result
