@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from fakes import Bar, Reply, free_port
-from live_runs import RUN_DATE, UNIVERSE, healthy_sources
+from live_runs import RUN_DATE, UNIVERSE, fred_value, healthy_sources
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -106,6 +106,7 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Journey]:
             sources.fred.script("series/observations", "DFF", Reply(status=400, body=ECHO))
             later = str(RUN_DATE + timedelta(days=3))
             cli("daily-partial", "run", "--date", later, *where)
+            sources.fred.daily("DFF", fred_value("DFF"))  # FRED healthy again
             cli("backfill", "backfill", "--start", "2025-01-02", "--end", "2025-03-31", *where)
             refused = {"SMALLCAP_FRED_BASE_URL": f"http://127.0.0.1:{free_port()}/fred"}
             cli(
