@@ -10,6 +10,7 @@ import pytest
 from live_runs import SEED_DATE, Sources, healthy_sources, run_daily, settings_for
 
 from contracts.settings import Settings
+from pipeline.report import RunReport
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +45,15 @@ def seeded(seed_file: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def settings(tmp_path: Path, sources: Sources) -> Settings:
     return settings_for(tmp_path, sources.fred)
+
+
+@pytest.fixture
+def published(sample_warehouse: RunReport, tmp_path: Path) -> tuple[Path, Path]:
+    """This test's copy of the sample warehouse and of its BI snapshot."""
+    source = Path(sample_warehouse.warehouse)
+    path = tmp_path / "market.duckdb"
+    shutil.copy(source, path)
+    snapshot = tmp_path / "bi" / "market.duckdb"
+    snapshot.parent.mkdir()
+    shutil.copy(source.parent / "bi" / source.name, snapshot)
+    return path, snapshot

@@ -9,12 +9,10 @@ clear error, the warehouse's stored tables unchanged, and the previous BI snapsh
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 import pytest
@@ -23,9 +21,6 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from warehouse.publish import publish_snapshot
-
-if TYPE_CHECKING:
-    from pipeline.report import RunReport
 
 pytestmark = pytest.mark.integration
 
@@ -70,18 +65,6 @@ except Exception as exc:
     sys.exit(2)
 print("done")
 """
-
-
-@pytest.fixture
-def published(sample_warehouse: RunReport, tmp_path: Path) -> tuple[Path, Path]:
-    """This test's copy of the sample warehouse and of its BI snapshot."""
-    source = Path(sample_warehouse.warehouse)
-    path = tmp_path / "market.duckdb"
-    shutil.copy(source, path)
-    snapshot = tmp_path / "bi" / "market.duckdb"
-    snapshot.parent.mkdir()
-    shutil.copy(source.parent / "bi" / source.name, snapshot)
-    return path, snapshot
 
 
 def _child(path: Path, what: str, limit: int) -> subprocess.CompletedProcess[str]:
