@@ -70,7 +70,11 @@ def check_window(start: date, end: date, *, source: str, sessions: bool = True) 
 
 
 def check_warehouse_path(value: Path | str) -> Path:
-    """A local ``.duckdb`` file (absolute or relative, without ``..``) or ``md:<database>``.
+    """A local ``.duckdb`` file (absolute or relative, without ``..``).
+
+    MotherDuck (``md:<database>``) is refused up front: the writer lock, the BI publish, the
+    restore and the read commands' snapshot fallback all work on a local file, and none of it
+    could be tested offline, so an ``md:`` warehouse would fail half-way instead of at once.
 
     Raises ValueError (settings turn it into a ConfigError naming SMALLCAP_WAREHOUSE); the
     message never repeats the value, which for MotherDuck could carry a token."""
@@ -81,7 +85,10 @@ def check_warehouse_path(value: Path | str) -> Path:
                 "a MotherDuck warehouse is md:<database> (letters, digits, _); give the token "
                 "in MOTHERDUCK_TOKEN, never in the name"
             )
-        return Path(text)
+        raise ValueError(
+            "MotherDuck (md:) warehouses are not supported yet (the writer lock, BI publish and "
+            "restore need a local file); use a local .duckdb file"
+        )
     if _UNSAFE_PATH.search(text):
         raise ValueError(
             "the warehouse path holds a quote, semicolon, backslash, shell or glob character "

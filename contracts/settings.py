@@ -1,5 +1,6 @@
 """The one module that reads the environment (and `.env`); everything else receives values."""
 
+import os
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -16,7 +17,23 @@ from contracts.errors import ConfigError
 from contracts.inputs import check_warehouse_path
 from contracts.universe import Universe, load_universe
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# where the packages live: a source checkout (editable install, `make`) or site-packages
+CODE_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _project_root() -> Path:
+    """Where data and .env live: the checkout itself, or for a non-editable install (code in
+    site-packages, which must never hold a warehouse) SMALLCAP_HOME, else the user's data
+    folder (``$XDG_DATA_HOME/smallcap``, by default ``~/.local/share/smallcap``)."""
+    if (CODE_ROOT / "pyproject.toml").is_file():
+        return CODE_ROOT
+    if home := os.environ.get("SMALLCAP_HOME"):
+        return Path(home).expanduser()
+    data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data) / "smallcap"
+
+
+PROJECT_ROOT = _project_root()
 DEFAULT_UNIVERSE = Path(__file__).with_name("universe.toml")
 # the project's .env, whatever the current directory of the command that reads the settings
 ENV_FILE = PROJECT_ROOT / ".env"

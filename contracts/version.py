@@ -3,12 +3,12 @@
 import subprocess
 from functools import lru_cache
 
-from contracts.settings import PROJECT_ROOT
+from contracts.settings import CODE_ROOT
 
 
 def _git(*args: str) -> str:
     return subprocess.run(
-        ["git", "-C", str(PROJECT_ROOT), *args],
+        ["git", "-C", str(CODE_ROOT), *args],
         capture_output=True,
         text=True,
         timeout=5,

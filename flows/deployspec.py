@@ -11,9 +11,10 @@ from typing import Any
 import yaml
 
 from contracts.errors import ConfigError
-from contracts.settings import PROJECT_ROOT
+from contracts.settings import CODE_ROOT
 
-PREFECT_YAML = PROJECT_ROOT / "prefect.yaml"
+# prefect.yaml's entrypoints are paths relative to it, so it is read next to the code
+PREFECT_YAML = CODE_ROOT / "prefect.yaml"
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class DeploymentSpec:
 
     @property
     def module_path(self) -> Path:
-        return PROJECT_ROOT / self.entrypoint.split(":", 1)[0]
+        return CODE_ROOT / self.entrypoint.split(":", 1)[0]
 
     @property
     def function_name(self) -> str:
@@ -59,6 +60,12 @@ def _schedules(name: str, raw: list[dict[str, Any]] | None) -> list[CronSchedule
 
 def load_deployment_specs(path: Path = PREFECT_YAML) -> list[DeploymentSpec]:
     """Every deployment in ``path`` (YAML anchors resolved), in file order."""
+    if not path.is_file():
+        raise ConfigError(
+            f"no prefect.yaml at {path}: deployments are served from a source checkout "
+            "(git clone, then `pip install -e .`); a non-editable install runs `smallcap run` "
+            "and `smallcap backfill` only"
+        )
     try:
         doc = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as exc:

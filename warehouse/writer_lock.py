@@ -22,25 +22,21 @@ def writer_lock_path(path: Path) -> Path:
 
 @contextmanager
 def exclusive_writer(path: Path, *, wait_seconds: float) -> Iterator[None]:
-    """Hold the warehouse's writer lock; MotherDuck (``md:``) warehouses have no local file and
-    rely on the Prefect writer limit alone."""
-    if str(path).startswith("md:"):
-        yield
-        return
+    """Hold the warehouse's writer lock (a file next to it)."""
     make_folder(path.parent)
     lock = FileLock(writer_lock_path(path), is_singleton=True)
     try:
         lock.acquire(timeout=wait_seconds)
-    except OSError as exc:  # a read-only folder
-        raise WarehouseError(
-            f"cannot take the writer lock of warehouse {path}: {exc.strerror or exc}"
-        ) from exc
     except Timeout:
         raise WarehouseLockedError(
             f"warehouse {path} is being written by another run (see `smallcap status`) after "
             f"waiting {wait_seconds:.0f}s; try again when it ends, or raise "
             "SMALLCAP_WRITER_WAIT_SECONDS"
         ) from None
+    except OSError as exc:  # a read-only folder (Timeout is an OSError too, caught above)
+        raise WarehouseError(
+            f"cannot take the writer lock of warehouse {path}: {exc.strerror or exc}"
+        ) from exc
     try:
         yield
     finally:

@@ -127,6 +127,7 @@ def test_table_and_dataset_names_only_select_from_the_closed_set(
         ("/tmp/a.duckdb\nattach", "control character"),
         ("warehouse/market.db", "must be a .duckdb file"),
         (f"md:smallcap?motherduck_token={SECRET}", "md:<database>"),
+        ("md:smallcap", "MotherDuck (md:) warehouses are not supported yet"),
     ],
 )
 @pytest.mark.parametrize("command", [("status",), ("run", "--sample")])

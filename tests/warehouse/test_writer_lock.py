@@ -56,10 +56,3 @@ def test_a_waiting_writer_goes_on_when_the_holder_ends_or_is_killed(tmp_path: Pa
     with exclusive_writer(path, wait_seconds=10):
         entered.append(writer_lock_path(path).exists())
     assert entered == [True]
-
-
-def test_motherduck_warehouses_take_no_local_lock(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    with exclusive_writer(Path("md:market"), wait_seconds=0):
-        pass
-    assert list(tmp_path.iterdir()) == []
