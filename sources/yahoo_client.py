@@ -138,7 +138,8 @@ def as_source_error(exc: BaseException, what: str) -> SourceError:
         if status == 429 or status >= 500:
             return TransientSourceError(text)
         return PermanentSourceError(text + "; check the symbol")
-    if isinstance(exc, JSONDecodeError):
+    # requests raises its own JSONDecodeError (built on simplejson's when that is installed)
+    if isinstance(exc, JSONDecodeError | requests.exceptions.InvalidJSONError):
         return TransientSourceError(f"{prefix}: malformed (non-JSON) response: {exc}")
     if isinstance(exc, YFDataException) and "DOWN" in str(exc):
         return TransientSourceError(f"{prefix}: Yahoo Finance is down")
