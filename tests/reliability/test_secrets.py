@@ -126,6 +126,11 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Journey]:
             except Exception as exc:  # a failed reconcile is a failure class like any other
                 trip.exceptions.append(repr(exc))
             cli("release", "quarantine", "release", "--all", *where)
+            history = folder / "dgs10.csv"
+            history.write_text(
+                "series_id,date,value\nDGS10,2024-06-03,4.40\nDGS10,2024-06-04,4.33\n"
+            )
+            cli("import", "import", "--dataset", "rates", "--file", str(history), *where)
             cli(
                 "publish-refused",
                 "run",
@@ -157,11 +162,21 @@ def test_the_journey_ran_every_kind_and_failure_class(journey: Journey) -> None:
     assert codes["backfill-refused"] in (1, 3), journey.outputs["backfill-refused"]
     assert codes["publish-refused"] == 3, journey.outputs["publish-refused"]
     assert codes["corrupt"] == 1, journey.outputs["corrupt"]
-    for name in ("backfill", "release", "report", "config", "config-json", "export", "status"):
+    for name in (
+        "backfill",
+        "release",
+        "import",
+        "report",
+        "config",
+        "config-json",
+        "export",
+        "status",
+    ):
         assert codes[name] in (0, 3), (name, journey.outputs[name])
     assert "***" in journey.outputs["config"]  # the key is set, and shown masked
     flows = _read(journey.warehouse, "select distinct flow from audit.runs")
-    assert {"daily-etl", "backfill", "reconcile", "quarantine-release"} <= {f for (f,) in flows}
+    kinds = {"daily-etl", "backfill", "reconcile", "quarantine-release", "import"}
+    assert kinds <= {f for (f,) in flows}
 
 
 def test_no_log_record_terminal_output_or_exception_holds_the_key(journey: Journey) -> None:
