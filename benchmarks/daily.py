@@ -41,7 +41,9 @@ class Replay:
 
     def _cut(self, name: str, windows: Windows) -> pd.DataFrame:
         dataset = DATASETS[name]
-        frame = self.frames[name]
+        frame = self.frames.get(name)
+        if frame is None:  # a dataset the preset does not generate: nothing extracted
+            return pd.DataFrame(columns=list(dataset.columns))
         keys = frame[dataset.key[0]]
         start = pd.to_datetime(keys.map({k: w[0] for k, w in windows.items()}))
         end = pd.to_datetime(keys.map({k: w[1] for k, w in windows.items()}))
