@@ -50,6 +50,13 @@ NO_FUNDAMENTALS_HISTORY = (
 )
 
 
+# the groups with a history to fetch (futures contracts depend on the run date, issuers
+# publish only today's holdings)
+BACKFILL_GROUPS: tuple[str, ...] = tuple(
+    g for g in EXTRACTION_GROUPS if g in {"prices", "fundamentals", "rates"}
+)
+
+
 @dataclass(frozen=True)
 class Chunk:
     group: str
@@ -76,7 +83,7 @@ class BackfillPlan:
     tickers: tuple[str, ...]
     chunks: tuple[Chunk, ...]
     notes: tuple[str, ...] = ()
-    groups: tuple[str, ...] = tuple(EXTRACTION_GROUPS)
+    groups: tuple[str, ...] = BACKFILL_GROUPS
 
     @property
     def requests(self) -> int:
@@ -102,24 +109,26 @@ def backfill_id(
     end: date,
     tickers: Sequence[str],
     source: str,
-    groups: Sequence[str] = tuple(EXTRACTION_GROUPS),
+    groups: Sequence[str] = BACKFILL_GROUPS,
 ) -> str:
     """Stable id of a request, so a re-run of the same command finds its own ledger rows; a
     request for some datasets only is another request (all of them keep the ids they had)."""
     parts: list[object] = [start.isoformat(), end.isoformat(), sorted(tickers), source]
-    if set(groups) != set(EXTRACTION_GROUPS):
+    if set(groups) != set(BACKFILL_GROUPS):
         parts.append(sorted(groups))
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
 
 
 def dataset_groups(names: Sequence[str] | None) -> tuple[str, ...]:
-    """The extraction groups named by ``--datasets`` (all when None), in pipeline order."""
+    """The groups named by ``--datasets`` (all when None), in pipeline order. Only groups with
+    a history to fetch: futures contracts depend on the run date and issuers publish only
+    today's holdings, so the daily run and `smallcap import` bring those."""
     if not names:
-        return tuple(EXTRACTION_GROUPS)
-    unknown = sorted(set(names) - set(EXTRACTION_GROUPS))
+        return BACKFILL_GROUPS
+    unknown = sorted(set(names) - set(BACKFILL_GROUPS))
     if unknown:
-        raise ConfigError(f"unknown datasets {unknown}: choose from {', '.join(EXTRACTION_GROUPS)}")
-    return tuple(g for g in EXTRACTION_GROUPS if g in names)
+        raise ConfigError(f"unknown datasets {unknown}: choose from {', '.join(BACKFILL_GROUPS)}")
+    return tuple(g for g in BACKFILL_GROUPS if g in names)
 
 
 def _batches(keys: Sequence[str], size: int) -> list[tuple[str, ...]]:

@@ -92,7 +92,7 @@ def test_plan_for_some_datasets_keeps_their_chunks_and_is_another_request(settin
     rates = bf.plan_backfill(START, END, settings=settings, source="live", datasets=["rates"])
     every = bf.plan_backfill(START, END, settings=settings, source="live")
 
-    assert [c.name for c in rates.chunks] == ["2023/rates/DFF+DGS2", "2024/rates/DFF+DGS2"]
+    assert [c.name for c in rates.chunks] == ["rates/DFF+DGS2"]  # one chunk: the whole range
     assert rates.notes == ()  # no Yahoo, so nothing to say about its fundamentals
     assert rates.backfill_id != every.backfill_id
     assert every.backfill_id == bf.backfill_id(START, END, every.tickers, "live")
@@ -103,7 +103,7 @@ def test_only_a_rates_plan_may_start_before_the_nyse_calendar(settings):
 
     rates = bf.plan_backfill(early, END, settings=settings, source="live", datasets=["rates"])
 
-    assert rates.chunks[0].name == "1982/rates/DFF+DGS2"
+    assert [(c.name, c.start) for c in rates.chunks] == [("rates/DFF+DGS2", early)]
     with pytest.raises(ConfigError, match="start 1982-09-27 is outside"):
         bf.plan_backfill(early, END, settings=settings, source="live", datasets=["rates", "prices"])
 
