@@ -183,7 +183,7 @@ h2 { font-size: 16px; margin: 0 0 6px; }
 .meta { color: #666; margin-top: 0; }
 .banner { background: #fff3cd; border: 1px solid #e0b000; padding: 10px 14px; margin: 12px 0;
           font-weight: 600; }
-.chart { border-top: 1px solid #ddd; padding: 16px 0; }
+.chart { border-top: 1px solid #ddd; padding: 16px 0; overflow-x: auto; }
 .no-data { color: #8a6d3b; background: #fcf8e3; padding: 8px 12px; margin: 0; }
 """
 

@@ -89,11 +89,11 @@ def loaded(
     lines = _quotes(_table(file), settings.universe.lookthrough.symbols)
     yahoo.batch_quotes(
         {
-            q.symbol: {
-                "regularMarketPrice": q.price,
-                "epsTrailingTwelveMonths": q.eps,
-                "epsForward": None if pd.isna(q.eps_fwd) else q.eps_fwd,
-                "marketCap": q.cap,
+            q.symbol: {  # JSON has no NaN: Yahoo leaves a missing value out (None here)
+                "regularMarketPrice": _json(q.price),
+                "epsTrailingTwelveMonths": _json(q.eps),
+                "epsForward": _json(q.eps_fwd),
+                "marketCap": _json(q.cap),
             }
             for q in lines[lines["answered"]].itertuples()
         }
@@ -115,6 +115,10 @@ def loaded(
             return con.execute(sql).fetchall()
 
     return query, lines, len(yahoo.rm.calls), yahoo.calls_to(QUOTE_URL)
+
+
+def _json(value: float) -> float | None:
+    return None if pd.isna(value) else float(value)
 
 
 def test_every_valuation_aggregate_of_the_real_iwm_file_equals_a_pandas_computation(loaded):

@@ -24,7 +24,7 @@ def test_pe_bands_are_the_mart_zscore_window(sample_warehouse):
 
     assert len(bands) == len(marts) > 0
     np.testing.assert_allclose(zscore, bands["discount_zscore_252d"], rtol=1e-9)
-    assert data.variant == "trailing"  # this branch's mart has no forward discount yet
+    assert data.variant == "trailing and forward"  # the look-through gives the forward P/E
 
 
 def _fund(con, ticker: str, day: str, aum: float, nav: float) -> None:
@@ -57,7 +57,8 @@ def test_flows_mark_the_days_a_fund_reported_a_stale_aum(stale):
     rotation = data.main[data.main["series"] == "rotation (small - large)"]
     low = rotation.dropna(subset=["issues"])
     marked = dict(zip(low["date"].dt.strftime("%Y-%m-%d"), low["issues"], strict=True))
-    assert marked == {"2025-01-06": "IWM: stale_aum"}
+    # the stale day, and the refresh day that carries the whole episode's flow (README Methods)
+    assert marked == {"2025-01-06": "IWM: stale_aum", "2025-01-07": "IWM: stale_aum"}
     assert str(data.asof) == "2025-01-07"
 
 
