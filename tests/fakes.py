@@ -540,6 +540,14 @@ class YahooServer:
     def fault(self, endpoint: str, ticker: str, *replies: Reply) -> None:
         self.routes[(endpoint, ticker)] = list(replies)
 
+    def fed_funds_futures(self, *run_dates: date) -> None:
+        """Flat bars a little under 95 for every Fed funds futures symbol a live run on one of
+        ``run_dates`` asks for (the drift of ``bar`` would take them out of range)."""
+        for day in run_dates:
+            for symbol in fed_funds_symbols(day):
+                self.prices[symbol] = 94.9
+                self.bars[symbol] = lambda d: Bar(day=d, close=94.9)
+
     def edit(self, ticker: str, change: Callable[[dict], None]) -> None:
         self.edits[ticker] = change
 

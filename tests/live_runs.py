@@ -69,6 +69,7 @@ def healthy_sources() -> Iterator[Sources]:
     with yahoo_server(TICKERS) as yahoo, fred_stub() as fred:
         for series_id in SERIES:
             fred.daily(series_id, fred_value(series_id))
+        yahoo.fed_funds_futures(SEED_DATE, RUN_DATE)
         yield Sources(yahoo, fred)
 
 

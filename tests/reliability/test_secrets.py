@@ -17,13 +17,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from fakes import Bar, Reply, free_port
+from fakes import Reply, free_port
 from live_runs import RUN_DATE, UNIVERSE, fred_value, healthy_sources
 from typer.testing import CliRunner
 
 from cli.main import app
 from contracts.calendar import new_york_today
-from contracts.futures import fed_funds_symbols
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_api")]
 
@@ -92,10 +91,9 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Journey]:
             }.items():
                 mp.setenv(name, value)
             where = ["--warehouse", str(trip.warehouse)]
-            for day in (RUN_DATE, RUN_DATE + timedelta(days=3), new_york_today()):
-                for symbol in fed_funds_symbols(day):
-                    sources.yahoo.prices[symbol] = 95.6
-                    sources.yahoo.bars[symbol] = lambda d: Bar(day=d, close=95.6)
+            sources.yahoo.fed_funds_futures(
+                RUN_DATE, RUN_DATE + timedelta(days=3), new_york_today()
+            )
             day = str(RUN_DATE)
             # a negative close on the last day: a quarantined row for the release to retry
             sources.yahoo.edit(
