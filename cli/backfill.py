@@ -6,7 +6,7 @@ import duckdb
 import typer
 
 from cli.common import JsonOpt, WarehouseOpt, err, exit_for, fail, out, parse_date, print_json
-from contracts.errors import SmallcapError
+from contracts.errors import SmallcapError, first_line
 from contracts.settings import get_settings
 
 
@@ -94,7 +94,7 @@ def backfill(
     except SmallcapError as exc:
         fail(str(exc))
     except duckdb.Error as exc:
-        fail(f"backfill into {path} failed: {str(exc).splitlines()[0]}; re-run to resume")
+        fail(f"backfill into {path} failed: {first_line(exc)}; re-run to resume")
     if as_json:
         print_json({**report.to_dict(), "backfill_id": plan.backfill_id, "loaded": loaded})
         exit_for(report.status)

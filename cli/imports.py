@@ -8,7 +8,7 @@ import typer
 
 from cli.common import WarehouseOpt, exit_for, fail, out, parse_date, usage
 from contracts.calendar import new_york_today
-from contracts.errors import ConfigError, SmallcapError
+from contracts.errors import ConfigError, SmallcapError, first_line
 from contracts.settings import get_settings
 from pipeline.report import RunReport
 
@@ -71,7 +71,7 @@ def import_file(
     except SmallcapError as exc:
         fail(str(exc))
     except duckdb.Error as exc:
-        fail(f"import into {path} failed: {str(exc).splitlines()[0]}")
+        fail(f"import into {path} failed: {first_line(exc)}")
     _finish(report, file, path)
 
 

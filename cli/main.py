@@ -37,7 +37,7 @@ from cli.quarantine import quarantine_app
 from cli.report import report
 from cli.restore import restore
 from contracts.calendar import last_complete_day
-from contracts.errors import SmallcapError
+from contracts.errors import SmallcapError, first_line
 from contracts.inputs import check_run_date
 from contracts.settings import get_settings
 from contracts.universe import load_universe
@@ -256,7 +256,7 @@ def sql(
             columns = [d[0] for d in cur.description or []]
             rows = cur.fetchall()
     except duckdb.Error as exc:
-        fail(f"query failed: {str(exc).splitlines()[0]}")
+        fail(f"query failed: {first_line(exc)}")
     chosen = fmt or (Format.csv if output else default_format())
     if chosen is Format.table and output is None:
         print_table("", columns, rows)

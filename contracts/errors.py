@@ -27,3 +27,10 @@ class TransformError(SmallcapError):
 
 class WarehouseLockedError(WarehouseError):
     """Another process holds the warehouse's write lock (a run, or a BI tool on the file)."""
+
+
+def first_line(exc: BaseException) -> str:
+    """An exception as one line for an `error:` message: DuckDB and pandas messages run over
+    several lines, and some exceptions carry no message at all (then their type)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -27,7 +27,7 @@ import pandas as pd
 
 from contracts.calendar import EXCHANGE_TZ
 from contracts.datasets import FUNDAMENTALS, PRICES, RATES, Dataset
-from contracts.errors import ConfigError, DataQualityError
+from contracts.errors import ConfigError, DataQualityError, first_line
 from contracts.universe import SERIES_RE, TICKER_RE
 
 REASON = "reason"
@@ -93,7 +93,7 @@ def read_table(path: Path) -> tuple[pd.DataFrame, str | None]:
             return (table.reset_index() if _named_index(table) else table), None
         table = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (ValueError, OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {str(exc).splitlines()[0]}") from exc
+        raise ConfigError(f"cannot read {path}: {first_line(exc)}") from exc
     if _yfinance_header(table):
         ticker = str(table.iloc[0, 1]).strip()
         body = table.iloc[2:].rename(columns={table.columns[0]: "Date"})

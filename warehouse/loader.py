@@ -25,7 +25,7 @@ import duckdb
 import pandas as pd
 
 from contracts.datasets import Dataset
-from contracts.errors import WarehouseError
+from contracts.errors import WarehouseError, first_line
 from warehouse import changes
 from warehouse.keys import proves_unique_key
 
@@ -201,7 +201,7 @@ def load_batches(
                 con.execute("rollback")
             if isinstance(exc, duckdb.IOException | duckdb.TransactionException):  # a full disk
                 raise WarehouseError(
-                    f"{dataset.name}: not loaded ({_first_line(exc)}); nothing of this batch "
+                    f"{dataset.name}: not loaded ({first_line(exc)}); nothing of this batch "
                     "was written"
                 ) from exc
             raise
@@ -238,11 +238,6 @@ def load_batch(
         run_id=run_id,
         before_commit=before_commit,
     )
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def upsert_series_meta(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *, run_id: str) -> int:

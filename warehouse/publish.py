@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from contracts.errors import WarehouseError
+from contracts.errors import WarehouseError, first_line
 from contracts.settings import Settings
 from warehouse.connection import warehouse
 
@@ -99,9 +99,8 @@ def publish_snapshot(
         _fsync(target.parent)
     except (duckdb.Error, OSError) as exc:  # a full disk, a read-only folder: one clear line
         _remove(tmp, _wal(tmp))
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise WarehouseError(
-            f"BI snapshot {target} not published ({first}); the previous one is unchanged"
+            f"BI snapshot {target} not published ({first_line(exc)}); the previous one is unchanged"
         ) from exc
     except BaseException:
         _remove(tmp, _wal(tmp))
