@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     fred_base_url: str = "https://api.stlouisfed.org/fred"
     fred_timeout_seconds: float = 30.0
     fred_requests_per_second: float = 2.0
+    fred_meta_refresh_days: int = Field(
+        default=7,
+        ge=0,
+        description="Days a series' FRED metadata (title, units, observation end) is kept before "
+        "a daily run fetches it again; backfills never fetch it (see README, Methods).",
+    )
     yahoo_timeout_seconds: float = 10.0
     holdings_timeout_seconds: float = Field(
         default=30.0, description="Timeout of one download of an issuer's holdings file."

@@ -51,7 +51,13 @@ def extract_task(
     key = fred_api_key(settings) if group == "rates" and source != "sample" else None
     with log_each_key(), shared_request_budgets(settings):
         return dispatch.extract_group(
-            group, source, windows, run_date=run_date, settings=settings, api_key=key
+            group,
+            source,
+            windows,
+            run_date=run_date,
+            settings=settings,
+            api_key=key,
+            meta_series=plan.series_meta,
         )
 
 

@@ -41,9 +41,9 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 5
 # requests a live chunk issues per key, by group: Yahoo one chart request per ticker (plus, once
-# per ticker yfinance has not cached, its time-zone lookup); FRED the observations and the
-# series' metadata
-_REQUESTS_PER_KEY = {"prices": 2, "rates": 2}
+# per ticker yfinance has not cached, its time-zone lookup); FRED the observations only (the
+# series' metadata describes it today: the daily run fetches it)
+_REQUESTS_PER_KEY = {"prices": 2, "rates": 1}
 NO_FUNDAMENTALS_HISTORY = (
     "Yahoo has no fundamentals history (only today's snapshot): the live backfill loads prices "
     "and rates; daily runs collect fundamentals from now on"
@@ -221,6 +221,7 @@ def run_chunk(
         run_date=plan.end,
         settings=settings,
         api_key=api_key,
+        meta_series=(),  # describes the series today: the daily run keeps it (README, Methods)
     )
     result.keys_failed = len({f.key for f in extraction.failures})
     for name in todo:

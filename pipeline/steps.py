@@ -7,7 +7,7 @@ Every step that writes opens its own connection (DuckDB allows one writer per fi
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -37,7 +37,7 @@ from warehouse.loader import (
 from warehouse.lookthrough import rows_to_load, upsert_issuer_shares
 from warehouse.status import latest_lookthrough
 from warehouse.universe import sync_universe
-from warehouse.watermarks import finished_series, plan_windows, watermarks
+from warehouse.watermarks import finished_series, plan_windows, stale_series_meta, watermarks
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,8 @@ class Plan:
     rates: Windows = field(default_factory=dict)
     futures: Windows = field(default_factory=dict)
     holdings: Windows = field(default_factory=dict)
+    # FRED series whose metadata is due (missing or older than fred_meta_refresh_days)
+    series_meta: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     market_closed: bool = False
 
@@ -98,6 +100,12 @@ def prepare(
             for name in ("prices", "fundamentals", "rates", "futures", "holdings")
         }
         finished = finished_series(con, run_date)
+        meta_due = stale_series_meta(
+            con,
+            universe.fred_series if live else (),
+            now=datetime.now(UTC),
+            max_age=timedelta(days=settings.fred_meta_refresh_days),
+        )
     for series_id, last in finished.items():
         log.info(
             "%s: discontinued by FRED (last observation %s), loaded; not fetched", series_id, last
@@ -113,6 +121,7 @@ def prepare(
             trading_days_back(d, overlap_days or 0),
         ),
     )
+    plan.series_meta = [s for s in meta_due if s in plan.rates]
     sessions = max(settings.price_overlap_days, overlap_days or 0)
     back = lambda d: trading_days_back(d, sessions)  # noqa: E731
     groups = (

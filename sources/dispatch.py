@@ -1,6 +1,6 @@
 """One entry point per dataset group, whatever the source, so the flow never branches on it."""
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 
 from pydantic import SecretStr
@@ -57,11 +57,12 @@ def extract_rates(
     run_date: date,
     settings: Settings,
     api_key: SecretStr | None,
+    meta_series: Collection[str] | None = None,
 ) -> Extraction:
     if source == "sample":
         extraction = sample.extract_rates(windows, max_failure_ratio=settings.max_failure_ratio)
         return _sample(extraction, run_date=run_date, settings=settings)
-    return fred.extract_rates(windows, api_key=api_key, settings=settings)
+    return fred.extract_rates(windows, api_key=api_key, settings=settings, meta_series=meta_series)
 
 
 def extract_futures(
@@ -100,8 +101,10 @@ def extract_group(
     run_date: date,
     settings: Settings,
     api_key: SecretStr | None = None,
+    meta_series: Collection[str] | None = None,
 ) -> Extraction:
-    """One extraction group (see contracts.datasets.EXTRACTION_GROUPS) for its windows."""
+    """One extraction group (see contracts.datasets.EXTRACTION_GROUPS) for its windows;
+    ``meta_series``: the FRED series whose metadata to fetch too (default: all of them)."""
     if group == "prices":
         return extract_prices(source, windows, run_date=run_date, settings=settings)
     if group == "fundamentals":
@@ -110,4 +113,11 @@ def extract_group(
         return extract_futures(source, windows, run_date=run_date, settings=settings)
     if group == "holdings":
         return extract_holdings(source, windows, run_date=run_date, settings=settings)
-    return extract_rates(source, windows, run_date=run_date, settings=settings, api_key=api_key)
+    return extract_rates(
+        source,
+        windows,
+        run_date=run_date,
+        settings=settings,
+        api_key=api_key,
+        meta_series=meta_series,
+    )

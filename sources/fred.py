@@ -17,7 +17,7 @@ from __future__ import annotations
 import http.client
 import socket
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date
 from typing import TypeVar
 from urllib.error import HTTPError, URLError
@@ -292,8 +292,10 @@ def extract_rates(
     api_key: ApiKey | None,
     settings: Settings | None = None,
     retry: RetryPolicy | None = None,
+    meta_series: Collection[str] | None = None,
 ) -> Extraction:
-    """Rates and series metadata, isolated per series; the breaker trips on mass failure."""
+    """Rates, isolated per series; the breaker trips on mass failure. Series metadata costs a
+    request of its own, so it is fetched only for ``meta_series`` (default: every series)."""
     settings = settings or get_settings()
     key = _secret(api_key)
     policy = retry or RetryPolicy.from_settings(settings)
@@ -306,6 +308,8 @@ def extract_rates(
             [series_id], start, end, api_key=key, base_url=base_url, timeout=timeout,
             retry=policy, limiter=limiter,
         )  # fmt: skip
+        if meta_series is not None and series_id not in meta_series:
+            return {"rates": rates}
         meta = fetch_series_meta(
             [series_id], api_key=key, base_url=base_url, timeout=timeout,
             retry=policy, limiter=limiter,

@@ -1,7 +1,7 @@
 """Where each key's history ends, and which window to fetch next so missed days fill themselves."""
 
 from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import duckdb
 
@@ -32,6 +32,26 @@ def finished_series(con: duckdb.DuckDBPyConnection, run_date: date) -> dict[str,
         [run_date - DISCONTINUED_AFTER],
     ).fetchall()
     return dict(rows)
+
+
+def stale_series_meta(
+    con: duckdb.DuckDBPyConnection, series_ids: Iterable[str], *, now: datetime, max_age: timedelta
+) -> list[str]:
+    """Series whose metadata is missing or was loaded ``max_age`` or more before ``now``: the
+    only ones worth a FRED series-info request (titles and units do not change from one day to
+    the next; the observation end matters only a year after it)."""
+    wanted = list(series_ids)
+    if not wanted:
+        return []
+    fresh = {
+        row[0]
+        for row in con.execute(
+            "select series_id from core.series_meta "
+            "where list_contains(?, series_id) and loaded_at > ?",
+            [wanted, now - max_age],
+        ).fetchall()
+    }
+    return [s for s in wanted if s not in fresh]
 
 
 def plan_windows(

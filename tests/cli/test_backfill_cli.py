@@ -102,7 +102,7 @@ def test_rates_backfill_over_live_fred_finds_every_cycle_while_yahoo_is_down(
         )  # fmt: skip
 
     assert result.exit_code == 0, result.output
-    assert "1 chunks (0 already done), at most 6 requests" in result.output  # whole range
+    assert "1 chunks (0 already done), at most 3 requests" in result.output  # whole range
     with duckdb.connect(str(path), read_only=True) as con:
         cycles = con.sql(
             "select cycle_start, history_complete from mart.rate_cut_cycles order by all"
@@ -118,3 +118,4 @@ def test_rates_backfill_over_live_fred_finds_every_cycle_while_yahoo_is_down(
         (date(2024, 9, 19), True),
     ]
     assert groups == [("rates",)] and prices == [(0,)]
+    assert [fred_server.count("series", s) for s in ("DFEDTAR", "DFEDTARU", "DFEDTARL")] == [0] * 3

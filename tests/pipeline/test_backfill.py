@@ -72,12 +72,14 @@ def test_plan_has_one_chunk_per_key_batch_over_the_whole_window(settings):
     assert {(c.start, c.end) for c in plan.chunks} == {(START, END)}
 
 
-def test_live_plan_states_its_requests_two_per_ticker_and_series_whatever_the_years(settings):
+def test_live_plan_states_its_requests_two_per_ticker_one_per_series_whatever_the_years(
+    settings,
+):
     years = bf.plan_backfill(date(2005, 1, 1), END, settings=settings, source="live")
     months = bf.plan_backfill(date(2024, 1, 2), END, settings=settings, source="live")
-    keys = len(settings.universe.tickers) + len(settings.universe.fred_series)
+    expected = 2 * len(settings.universe.tickers) + len(settings.universe.fred_series)
 
-    assert years.requests == months.requests == 2 * keys
+    assert years.requests == months.requests == expected
     assert bf.plan_backfill(START, END, settings=settings, source="sample").requests == 0
 
 

@@ -51,7 +51,13 @@ def daily_rates(path: Path, settings: Settings) -> tuple[steps.Plan, RunReport]:
     """What the daily flow does for rates: plan, extract, validate, load."""
     plan = steps.prepare(path, source="live", run_date=RUN_DATE, settings=settings)
     extraction = dispatch.extract_group(
-        "rates", "live", plan.rates, run_date=RUN_DATE, settings=settings, api_key=KEY
+        "rates",
+        "live",
+        plan.rates,
+        run_date=RUN_DATE,
+        settings=settings,
+        api_key=KEY,
+        meta_series=plan.series_meta,
     )
     report = RunReport(run_id="r", source="live", run_date=RUN_DATE, warehouse=str(path))
     outcome = steps.validate("rates", extraction, run_date=RUN_DATE, settings=settings)
@@ -109,3 +115,26 @@ def test_a_discontinued_series_not_yet_loaded_through_its_end_is_still_fetched(
 
     assert plan.rates["DFEDTAR"] == (date(2008, 11, 1), RUN_DATE)
     assert fred_server.count("series/observations", "DFEDTAR") == 2
+
+
+def test_series_metadata_is_fetched_when_missing_or_older_than_the_refresh_interval(
+    tmp_path: Path, settings: Settings, fred_server: FredStub
+) -> None:
+    path = tmp_path / "market.duckdb"
+    targets = ["DFEDTAR", "DFEDTARU", "DFEDTARL"]
+
+    first, _ = daily_rates(path, settings)
+    second, _ = daily_rates(path, settings)
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "update core.series_meta set loaded_at = now() - to_days(?) where series_id = ?",
+            [settings.fred_meta_refresh_days, "DFEDTARU"],
+        )
+    third, _ = daily_rates(path, settings)
+
+    assert sorted(first.series_meta) == sorted(targets)
+    assert second.series_meta == []
+    assert third.series_meta == ["DFEDTARU"]
+    assert [fred_server.count("series", s) for s in targets] == [1, 2, 1]
+    # DFEDTAR is discontinued and loaded through its end: no observations request either
+    assert fred_server.count("series/observations", "DFEDTAR") == 1

@@ -188,6 +188,18 @@ def test_extract_rates_isolates_one_bad_series(fred_server: FredStub) -> None:
     assert result.keys_attempted == 3
 
 
+def test_extract_rates_fetches_metadata_only_for_the_series_asked(fred_server: FredStub) -> None:
+    windows = {"DFF": WINDOW, "GDP": (date(2020, 1, 1), date(2024, 7, 1))}
+
+    result = extract_rates(
+        windows, api_key=KEY, settings=settings_for(fred_server), retry=NO_WAIT, meta_series=["GDP"]
+    )
+
+    assert set(result.frames["rates"]["series_id"]) == {"DFF", "GDP"}
+    assert list(result.frames["series_meta"]["series_id"]) == ["GDP"]
+    assert (fred_server.count("series", "DFF"), fred_server.count("series", "GDP")) == (0, 1)
+
+
 def test_extract_rates_trips_the_breaker_on_mass_failure(fred_server: FredStub) -> None:
     windows = {"DFF": WINDOW, "BAD1": WINDOW, "BAD2": WINDOW}
 
