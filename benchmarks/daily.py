@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from contracts.datasets import DATASETS, EXTRACTION_GROUPS
+from contracts.datasets import CONSTITUENT_QUOTES, DATASETS, EXTRACTION_GROUPS, HOLDINGS
 from contracts.settings import Settings
 from pipeline import corporate_actions, steps
 from pipeline.lifecycle import run_lifecycle
@@ -36,7 +36,24 @@ class Replay:
         }
 
     def __call__(self, group: str, windows: Windows) -> Extraction:
+        if group == HOLDINGS.name:
+            return self._lookthrough(windows)
         frames = {name: self._cut(name, windows) for name in EXTRACTION_GROUPS[group]}
+        return Extraction(frames=frames, keys_attempted=len(windows))
+
+    def _lookthrough(self, windows: Windows) -> Extraction:
+        """As live: each fund's issuer file of the last session in its window (a file is one
+        day's snapshot), then one quote per listed constituent of those files."""
+        holdings = self._cut(HOLDINGS.name, windows)
+        last = holdings.groupby("fund")["asof_date"].transform("max")
+        holdings = holdings.loc[holdings["asof_date"] == last].reset_index(drop=True)
+        quotes = self.frames.get(CONSTITUENT_QUOTES.name)
+        if quotes is None:
+            quotes = pd.DataFrame(columns=list(CONSTITUENT_QUOTES.columns))
+        asked = holdings[["yahoo_ticker", "asof_date"]].drop_duplicates()
+        asked = asked.rename(columns={"yahoo_ticker": "ticker"})
+        quotes = quotes.merge(asked, on=["ticker", "asof_date"])
+        frames = {HOLDINGS.name: holdings, CONSTITUENT_QUOTES.name: quotes}
         return Extraction(frames=frames, keys_attempted=len(windows))
 
     def _cut(self, name: str, windows: Windows) -> pd.DataFrame:

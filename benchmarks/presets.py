@@ -14,11 +14,6 @@ from datetime import date
 HISTORY_END = date(2025, 7, 10)
 RUN_DATE = date(2025, 7, 11)
 
-# Datasets the constituents issue adds (fund holdings, constituent quotes). When they exist,
-# give each a row count per preset here and a generator in benchmarks/generate.py; until then
-# the results list them under "pending".
-PENDING_DATASETS = ("holdings", "constituent_quotes")
-
 
 @dataclass(frozen=True)
 class Preset:
@@ -30,6 +25,10 @@ class Preset:
     backfill_tickers: int = 10  # tickers whose backfill requests are counted, then scaled
     minimal: bool = False  # one pair and one FRED series instead of the configured universe
     workers: int = 2  # processes generating the input (0: in the measuring process)
+    # the look-through: distinct constituents across the funds with an issuer file (about
+    # 3,000 at the constituents issue's scale) and the sessions of daily snapshots loaded
+    constituents: int = 300
+    holdings_sessions: int = 20
 
 
 PRESETS: dict[str, Preset] = {
@@ -45,9 +44,26 @@ PRESETS: dict[str, Preset] = {
             backfill_tickers=1,
             minimal=True,
             workers=0,
+            constituents=30,
+            holdings_sessions=2,
         ),
         Preset("small", tickers=100, years=5, chunk_tickers=50),
-        Preset("medium", tickers=1_000, years=10, chunk_tickers=250),
-        Preset("large", tickers=3_000, years=10, chunk_tickers=250),
+        Preset(
+            "medium",
+            tickers=1_000,
+            years=10,
+            chunk_tickers=250,
+            constituents=1_000,
+            holdings_sessions=60,
+        ),
+        # a year of daily issuer files for ~3,000 names: ~0.9M holdings lines, ~0.75M quotes
+        Preset(
+            "large",
+            tickers=3_000,
+            years=10,
+            chunk_tickers=250,
+            constituents=3_000,
+            holdings_sessions=252,
+        ),
     )
 }

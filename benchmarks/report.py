@@ -48,7 +48,11 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"{rows['tickers']:,} tickers x {rows['years']} years: {rows['prices']:,} price rows "
         f"({rows['prices_quarantined']:,} quarantined), validated and loaded in batches of "
-        f"{rows['chunk_tickers']} tickers; warehouse {rows['warehouse_mb']:,.0f} MB. "
+        f"{rows['chunk_tickers']} tickers; the look-through's history "
+        f"{rows.get('history_holdings', 0):,} holdings lines and "
+        f"{rows.get('history_constituent_quotes', 0):,} constituent quotes (the daily run adds "
+        f"{rows.get('daily_holdings', 0):,} and {rows.get('daily_constituent_quotes', 0):,}); "
+        f"warehouse {rows['warehouse_mb']:,.0f} MB. "
         f"{machine['cpus']} CPUs, load average {machine['load_average_at_start'][0]} at start; "
         f"DuckDB {machine['duckdb']}, pandas {machine['pandas']}, GX "
         f"{machine['great-expectations']}, dlt {machine['dlt']}.",
@@ -90,8 +94,6 @@ def markdown(results: dict[str, Any]) -> str:
         + ".",
         "",
         f"Backfill requests: {_requests(results['requests'])}",
-        "",
-        f"Not measured yet (their datasets do not exist): {', '.join(results['pending'])}.",
         "",
     ]
     return "\n".join(lines)

@@ -2,6 +2,7 @@
 themselves are measurements, not tests)."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -21,8 +22,15 @@ RATIOS = {
 }
 
 
-def test_tiny_preset_writes_json_and_markdown_with_every_ratio(tmp_path):
-    results = run_preset(PRESETS["tiny"], out=tmp_path / "results", work=tmp_path)
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> tuple[dict, Path]:
+    """One run of the tiny preset (a few minutes on a busy machine) for every test here."""
+    folder = tmp_path_factory.mktemp("bench")
+    return run_preset(PRESETS["tiny"], out=folder / "results", work=folder), folder
+
+
+def test_tiny_preset_writes_json_and_markdown_with_every_ratio(tiny):
+    results, tmp_path = tiny
 
     written = json.loads((tmp_path / "results" / "tiny.json").read_text())
     assert written == results
@@ -36,4 +44,15 @@ def test_tiny_preset_writes_json_and_markdown_with_every_ratio(tmp_path):
     assert written["peak_rss_mb"] > 0
     assert written["requests"].get("total", 0) > 0 or "skipped" in written["requests"]
     markdown = (tmp_path / "results" / "tiny.md").read_text()
-    assert "| validate_load_vs_floor |" in markdown and "holdings" in markdown
+    assert "| validate_load_vs_floor |" in markdown and "holdings lines" in markdown
+
+
+def test_tiny_preset_has_a_look_through_history_and_a_daily_issuer_file(tiny):
+    preset, rows = PRESETS["tiny"], tiny[0]["rows"]
+
+    # one issuer file a session, every constituent quoted every session
+    assert rows["daily_holdings"] > 0
+    assert rows["history_holdings"] == preset.holdings_sessions * rows["daily_holdings"]
+    assert rows["history_constituent_quotes"] == preset.holdings_sessions * preset.constituents
+    # the cash line has no quote
+    assert 0 < rows["daily_constituent_quotes"] < rows["daily_holdings"]
