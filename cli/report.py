@@ -28,7 +28,7 @@ def report(
     settings = get_settings(warehouse=warehouse)
     try:
         with opened(warehouse, wait=wait) as (path, con):
-            page = render(con, name=path.stem)
+            page = render(con, name=path.stem, cache_dir=settings.report_cache_dir)
         target = out_file or settings.report_for(path)
         write(page, target)
     except SmallcapError as exc:

@@ -86,6 +86,11 @@ class Settings(BaseSettings):
         "budget shared through Prefect (the rate limit's size).",
     )
     yahoo_cache_dir: Path = PROJECT_ROOT / "warehouse" / "cache" / "yfinance"
+    report_cache_dir: Path = Field(
+        default=PROJECT_ROOT / "warehouse" / "cache" / "report",
+        description="Keeps the report's Vega script bundle (~1 MB, ~10 s of CPU to build) "
+        "between processes, so a one-shot run does not rebuild it.",
+    )
     max_failure_ratio: float = 0.5
     price_overlap_days: int = 5
     rate_overlap_days: int = 30

@@ -47,6 +47,7 @@ def write_html_report(path: Path, settings: Settings) -> Path:
         settings.report_for(path),
         name=path.stem,
         lock_timeout=settings.lock_timeout_seconds,
+        cache_dir=settings.report_cache_dir,
     )
     return result.path
 

@@ -18,11 +18,16 @@ class ReportResult:
 
 
 def write_report(
-    database: Path, out: Path, *, name: str | None = None, lock_timeout: float = 60.0
+    database: Path,
+    out: Path,
+    *,
+    name: str | None = None,
+    lock_timeout: float = 60.0,
+    cache_dir: Path | None = None,
 ) -> ReportResult:
     """Render the report of ``database`` (a warehouse or its BI snapshot; ``name`` defaults to
-    the file's stem) into ``out``, atomically."""
+    the file's stem) into ``out``, atomically; ``cache_dir`` keeps the page's script bundle."""
     with warehouse(database, read_only=True, lock_timeout=lock_timeout) as con:
-        page = render(con, name=name or database.stem)
+        page = render(con, name=name or database.stem, cache_dir=cache_dir)
     write(page, out)
     return ReportResult(out, page.charts, page.missing, out.stat().st_size)

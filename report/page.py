@@ -7,6 +7,7 @@ banner. The file is written next to itself and renamed, so a reader never sees h
 
 import html
 import json
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from altair.utils._importers import vl_version_for_vl_convert
 from report import charts, queries
 from report.queries import ChartData
 from warehouse.publish import published_at
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -98,11 +101,31 @@ class RenderedReport:
 
 
 @cache
-def _vega_bundle() -> str:
-    """vega + vega-lite + vega-embed as one script (built once per process: ~1 MB, seconds)."""
+def vega_bundle(cache_dir: Path | None = None) -> str:
+    """vega + vega-lite + vega-embed as one script: ~1 MB that vl-convert takes ~10 s of CPU to
+    build, so it is built once per process and, with ``cache_dir``, once per installed version
+    (the file is named after vl-convert's and Vega-Lite's versions and written atomically; a
+    cache that cannot be written only costs the rebuild)."""
     import vl_convert
 
-    return vl_convert.javascript_bundle(vl_version=vl_version_for_vl_convert())
+    vl_version = vl_version_for_vl_convert()
+    cached = (
+        cache_dir / f"vega-bundle-{vl_version}-vlc{vl_convert.__version__}.js"
+        if cache_dir
+        else None
+    )
+    if cached is not None and cached.is_file():
+        return cached.read_text(encoding="utf-8")
+    bundle = vl_convert.javascript_bundle(vl_version=vl_version)
+    if cached is not None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_name(f".{cached.name}.{os.getpid()}")
+            partial.write_text(bundle, encoding="utf-8")
+            partial.replace(cached)
+        except OSError as exc:
+            log.warning("Vega bundle not cached (%s): the next process builds it again", exc)
+    return bundle
 
 
 def _script_json(value: object) -> str:
@@ -110,8 +133,11 @@ def _script_json(value: object) -> str:
     return json.dumps(value, default=str).replace("</", "<\\/")
 
 
-def render(con: duckdb.DuckDBPyConnection, *, name: str) -> RenderedReport:
-    """The page for the open database ``con`` (a warehouse, or its BI snapshot) named ``name``."""
+def render(
+    con: duckdb.DuckDBPyConnection, *, name: str, cache_dir: Path | None = None
+) -> RenderedReport:
+    """The page for the open database ``con`` (a warehouse, or its BI snapshot) named ``name``;
+    ``cache_dir`` keeps the script bundle between processes."""
     kind = queries.warehouse_kind(con)
     published = published_at(con)
     sample = kind == "sample"
@@ -148,7 +174,7 @@ def render(con: duckdb.DuckDBPyConnection, *, name: str) -> RenderedReport:
     page = _PAGE.format(
         title=html.escape(f"smallcap report: {name}"),
         style=_STYLE,
-        bundle=_vega_bundle(),
+        bundle=vega_bundle(cache_dir),
         header=header,
         banner=banner,
         cards="\n".join(cards),
