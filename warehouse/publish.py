@@ -289,8 +289,8 @@ def _select_list(con: duckdb.DuckDBPyConnection, db: str, schema: str, name: str
 def _copy_comments(con: duckdb.DuckDBPyConnection, db: str) -> None:
     """The published relations' and their columns' COMMENTs (the dbt docs), so BI tools show
     them too. Only those the snapshot lacks are written: a copied file already has its tables'
-    (a materialised view, or a rewritten snapshot, has none), and the catalog is read in one
-    query per side rather than per relation."""
+    (a materialised view, or a rewritten snapshot, has none), and both catalogs are read in
+    one query rather than two per relation."""
     for schema, name, column, comment in con.execute(
         """with wanted as (
                select schema_name, table_name as name, null::varchar as column_name, comment
