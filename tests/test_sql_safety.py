@@ -103,7 +103,6 @@ REVIEWED: dict[tuple[str, str, str], str] = {
         "_counts",
         "counts",
     ): "current_database() or the snapshot alias, and schema and relation names from the catalog",
-    ("warehouse/publish.py", "_reshape_copy", "db"): "current_database() of the connection",
     (
         "warehouse/publish.py",
         "_reshape_copy",
@@ -119,21 +118,17 @@ REVIEWED: dict[tuple[str, str, str], str] = {
         "_reshape_copy",
         "schema",
     ): "schema names from the catalog of the warehouse or its copy",
+    ("warehouse/publish.py", "_rewrite", "schema"): "schema names from duckdb_tables()",
+    ("warehouse/publish.py", "_materialise", "db"): "current_database() of the connection",
     (
         "warehouse/publish.py",
-        "_reshape_copy",
-        "select",
-    ): "column names from duckdb_columns(), double-quoted and escaped in _select_list",
-    ("warehouse/publish.py", "_rewrite", "db"): "current_database() of the connection",
-    (
-        "warehouse/publish.py",
-        "_rewrite",
+        "_materialise",
         "name",
     ): "table and view names from duckdb_tables()/duckdb_views() of the published schemas",
-    ("warehouse/publish.py", "_rewrite", "schema"): "schema names from duckdb_tables()",
+    ("warehouse/publish.py", "_materialise", "schema"): "schema names from the same catalog",
     (
         "warehouse/publish.py",
-        "_rewrite",
+        "_materialise",
         "select",
     ): "column names from duckdb_columns(), double-quoted and escaped in _select_list",
     (
@@ -161,11 +156,6 @@ REVIEWED: dict[tuple[str, str, str], str] = {
         "_copy_comments",
         "quoted",
     ): "a column name from the warehouse's catalog, quoted with its quotes doubled",
-    (
-        "warehouse/publish.py",
-        "_copy_comments",
-        "_literal(relation[0][0])",
-    ): "a comment from our dbt docs, as a string literal with its quotes doubled",
     (
         "warehouse/publish.py",
         "_copy_comments",

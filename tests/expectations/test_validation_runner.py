@@ -9,7 +9,7 @@ import pytest
 
 from contracts.datasets import FUNDAMENTALS, PRICES, RATES, SECTOR_WEIGHTS
 from contracts.errors import DataQualityError
-from expectations import prices
+from expectations import gx_context, prices
 from expectations.runner import ExpectationResult, ValidationOutcome, validate_batch
 
 
@@ -144,6 +144,37 @@ def test_full_gx_result_is_kept_and_serialisable(prices_frame, run_date):
     document = json.loads(json.dumps(outcome.gx_result.to_json_dict()))
     assert document["success"] is False
     assert document["statistics"]["evaluated_expectations"] == len(outcome.results)
+
+
+def test_only_failed_expectations_carry_every_unexpected_row_index(prices_frame, run_date):
+    """Passing expectations are screened with BASIC; a failed one is re-run with COMPLETE, so
+    its result lists every failing row (quarantine needs them all, not GX's first 20)."""
+    bad = list(range(0, 90, 3))  # 30 rows: more than a partial list's 20
+    prices_frame = pd.concat([prices_frame] * 6, ignore_index=True)
+    prices_frame["ticker"] = [f"T{i // 5}" for i in range(len(prices_frame))]
+    prices_frame.loc[bad, "volume"] = -5
+
+    outcome = validate_batch(PRICES, prices_frame, run_date=run_date)
+
+    by_name = {r.expectation_config.meta["name"]: r.result for r in outcome.gx_result.results}
+    failed = by_name["expect_column_values_to_be_between(volume)"]
+    assert failed["unexpected_index_list"] == bad
+    assert failed["unexpected_count"] == len(bad)
+    passed = by_name["expect_column_values_to_be_between(close)"]
+    assert passed["unexpected_count"] == 0
+    assert "unexpected_index_list" not in passed
+    assert outcome.failed_rows == tuple(bad)
+    assert outcome.gx_result.meta["validation_time"] is not None
+
+
+def test_validation_keeps_no_result_in_the_gx_context(prices_frame, run_date):
+    """A long-lived worker validates thousands of batches: none of them may pile up in GX."""
+    prices_frame.loc[0, "close"] = -1.0
+
+    for _ in range(3):
+        validate_batch(PRICES, prices_frame, run_date=run_date)
+
+    assert gx_context._get_context().validation_results_store.list_keys() == []
 
 
 def test_rebuilding_a_suite_does_not_disturb_the_registered_one(prices_frame, run_date):

@@ -271,3 +271,47 @@ def test_a_warehouse_in_duckdb_2_format_is_rewritten_into_a_1_4_snapshot(tmp_pat
     assert _storage_version(old) == "v2.0.0+"
     assert _storage_version(target) == "v1.4.0+"
     assert result.rows["core.prices_daily"] == _count(target, "core.prices_daily") == 4
+
+
+def _comments(path: Path, schema: str, table: str) -> dict[str | None, str | None]:
+    """The table's comment (key None) and its columns' comments."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        found = con.execute(
+            """select null, comment from duckdb_tables()
+               where schema_name = $s and table_name = $t
+               union all
+               select column_name, comment from duckdb_columns()
+               where schema_name = $s and table_name = $t""",
+            {"s": schema, "t": table},
+        ).fetchall()
+    return dict(found)
+
+
+def test_a_json_column_turned_varchar_keeps_its_comment(main, tmp_path):
+    with warehouse(main) as con:
+        con.execute("comment on column audit.runs.parameters is 'the run''s options, as JSON'")
+    target = tmp_path / "bi" / "market.duckdb"
+
+    publish_snapshot(main, target)
+
+    assert _comments(target, "audit", "runs")["parameters"] == "the run's options, as JSON"
+
+
+def test_a_rewritten_snapshot_carries_every_comment_of_the_warehouse(tmp_path):
+    old = tmp_path / "old.duckdb"
+    with duckdb.connect(str(old)) as con:  # DuckDB 2 format: rewritten, not copied
+        apply_migrations(con)
+        con.execute("comment on table core.prices_daily is 'one bar per ticker and session'")
+        con.execute("comment on column core.prices_daily.close is 'US dollars'")
+        con.execute("create view core.closes as select ticker, close from core.prices_daily")
+        con.execute("comment on view core.closes is 'closes only'")
+    _add_prices(old, 2)
+    target = tmp_path / "bi" / "old.duckdb"
+
+    result = publish_snapshot(old, target)
+
+    prices = _comments(target, "core", "prices_daily")
+    assert prices[None] == "one bar per ticker and session"
+    assert prices["close"] == "US dollars"
+    assert _comments(target, "core", "closes")[None] == "closes only"
+    assert result.rows["core.closes"] == 2
