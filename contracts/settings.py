@@ -97,6 +97,11 @@ class Settings(BaseSettings):
         description="Keys per extract task: each group's keys are split into batches this size, "
         "each its own task on the task runner (holdings stay one batch).",
     )
+    keep_prefect_server: bool = Field(
+        default=False,
+        description="A one-shot run with no Prefect server starts the local one (`smallcap "
+        "server start`) and leaves it running for the next run, instead of a temporary one.",
+    )
     notify_block: str | None = Field(
         default=None,
         description="Prefect notification block 'type-slug/name' told about failed/partial runs.",
