@@ -17,6 +17,7 @@ from cli.common import (
     err,
     exit_for,
     fail,
+    note,
     opened,
     out,
     parse_date,
@@ -36,6 +37,7 @@ from cli.progress import extraction_progress
 from cli.quarantine import quarantine_app
 from cli.report import report
 from cli.restore import restore
+from cli.server import server_app
 from contracts.calendar import last_complete_day
 from contracts.errors import SmallcapError, first_line
 from contracts.inputs import check_run_date
@@ -96,12 +98,19 @@ def run(
     quiet_prefect()
     try:  # importing the flow picks its task runner from the settings, which may be invalid
         from flows.daily import daily_etl
+        from flows.local_server import one_shot_api
     except SmallcapError as exc:
         fail(str(exc))
 
     source = "sample" if sample else "live"
     try:
-        with prefect_reachable(), extraction_progress(err if as_json else out):
+        with (
+            prefect_reachable(),
+            one_shot_api(keep_server=settings.keep_prefect_server) as api_note,
+            extraction_progress(err if as_json else out),
+        ):
+            if api_note:
+                note(api_note)
             report = daily_etl(
                 run_date=day, source=source, warehouse=str(warehouse) if warehouse else None
             )
@@ -145,8 +154,8 @@ def _print_report(report: RunReport, as_json: bool = False) -> None:
             ],
         )
     _print_lookthrough(report.lookthrough)
-    for note in report.notes:
-        out.print(f"note: {note}")
+    for text in report.notes:
+        out.print(f"note: {text}")
     for line in report.bad_input():
         out.print(line, highlight=False, soft_wrap=True)
     if report.html_report:
@@ -194,8 +203,10 @@ def status(
     closed = sweep(get_settings(warehouse=warehouse).warehouse_to_read())
     if closed:
         from flows.alerts import notify_abandoned
+        from flows.local_server import one_shot_api
 
-        notify_abandoned(closed)
+        with one_shot_api():  # an alert block lives on the Prefect server runs use
+            notify_abandoned(closed)
         for run in closed:
             err.print(f"note: closed abandoned run {run.run_id} ({run.flow})", highlight=False)
     with opened(warehouse, wait=wait) as (path, con):
@@ -282,9 +293,12 @@ def serve(
     Runs daily, reconcile and backfill from one long-running process; stop it with Ctrl-C."""
     quiet_prefect()
     try:
+        from flows.local_server import one_shot_api
         from flows.serve import serve_all
 
-        with prefect_reachable():
+        with prefect_reachable(), one_shot_api() as api_note:
+            if api_note:
+                note(api_note)
             serve_all(limit=limit)
     except SmallcapError as exc:
         fail(str(exc))
@@ -299,6 +313,7 @@ app.command()(report)
 app.command()(restore)
 app.command()(config)
 app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(server_app, name="server")
 
 
 def main() -> None:

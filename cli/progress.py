@@ -22,13 +22,23 @@ def extraction_progress(console: Console) -> Iterator[None]:
         TextColumn("keys, {task.fields[failed]} failed"),
     )
     bars: dict[str, TaskID] = {}
+    totals: dict[str, int] = {}
+    failed: dict[str, int] = {}
     with Progress(*columns, console=console, transient=False) as progress:
 
         def show(event: KeyDone) -> None:
+            """A dataset's batches (and a refetch) each count their own keys from 1, so the bar
+            adds up: every batch's total when its first key is done, one step per key."""
             if event.dataset not in bars:
-                bars[event.dataset] = progress.add_task(event.dataset, total=event.total, failed=0)
+                bars[event.dataset] = progress.add_task(event.dataset, total=0, failed=0)
+                totals[event.dataset], failed[event.dataset] = 0, 0
+            totals[event.dataset] += event.total if event.done == 1 else 0
+            failed[event.dataset] += not event.ok
             progress.update(
-                bars[event.dataset], completed=event.done, total=event.total, failed=event.failed
+                bars[event.dataset],
+                advance=1,
+                total=totals[event.dataset],
+                failed=failed[event.dataset],
             )
 
         with listening(show, process_wide=True):

@@ -102,6 +102,17 @@ class Settings(BaseSettings):
         default=None, description="Scheduler of an existing Dask cluster; else a local one."
     )
     dask_workers: int = Field(default=2, description="Worker processes of the local cluster.")
+    extract_batch_size: int = Field(
+        default=100,
+        ge=1,
+        description="Keys per extract task: each group's keys are split into batches this size, "
+        "each its own task on the task runner (holdings stay one batch).",
+    )
+    keep_prefect_server: bool = Field(
+        default=False,
+        description="A one-shot run with no Prefect server starts the local one (`smallcap "
+        "server start`) and leaves it running for the next run, instead of a temporary one.",
+    )
     notify_block: str | None = Field(
         default=None,
         description="Prefect notification block 'type-slug/name' told about failed/partial runs.",

@@ -12,6 +12,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.sync import concurrency
+from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.states import Completed, State
 
@@ -29,7 +30,13 @@ from pipeline import corporate_actions, steps
 from pipeline.lifecycle import run_lifecycle
 from pipeline.report import RunFailed, RunReport
 from sources import dispatch
-from sources.extraction import Extraction
+from sources.extraction import Extraction, failed_batch, merge
+
+# a batch extracts with its breaker off (a failed share of keys never reaches 2): the breaker
+# judges the whole group when the batches are merged
+_BREAKER_OFF = {"max_failure_ratio": 2.0}
+# a batch's windows and the future of its extract task
+_Batch = tuple[steps.Windows, PrefectFuture[Extraction]]
 
 
 @task(name="prepare", cache_policy=NO_CACHE)
@@ -41,13 +48,17 @@ def prepare_task(
     )
 
 
-@task(name="extract", cache_policy=NO_CACHE, task_run_name="extract-{group}")
+@task(name="extract", cache_policy=NO_CACHE, task_run_name="extract-{group}-{batch}")
 def extract_task(
-    group: str, source: str, plan: steps.Plan, run_date: date, settings: Settings
+    group: str,
+    batch: int,
+    source: str,
+    windows: steps.Windows,
+    run_date: date,
+    settings: Settings,
 ) -> Extraction:
-    windows = getattr(plan, group)
-    if not windows:
-        return Extraction(frames={})
+    """One batch of one group (``batch`` numbers it in the task's name), drawing on the same
+    request budget as every other batch (``flows.budget``)."""
     key = fred_api_key(settings) if group == "rates" and source != "sample" else None
     with log_each_key(), shared_request_budgets(settings):
         return dispatch.extract_group(
@@ -210,14 +221,21 @@ def _extract_validate_load(
     report: RunReport,
     settings: Settings,
 ) -> None:
-    """Groups extract concurrently; each dataset validates and then loads on its own, so one
+    """Each group's batches extract concurrently (``SMALLCAP_EXTRACT_BATCH_SIZE`` keys a task, so
+    Dask workers share a group); each dataset validates and then loads on its own, so one
     failing dataset never stops the others."""
-    extractions = {
-        g: extract_task.submit(g, source, plan, run_date, settings) for g in EXTRACTION_GROUPS
-    }
-    for group, future in extractions.items():
+    size = settings.extract_batch_size
+    submitted: dict[str, list[_Batch]] = {}
+    for group in EXTRACTION_GROUPS:
+        batches = plan.batches(group, size)
+        each = settings if len(batches) < 2 else settings.model_copy(update=_BREAKER_OFF)
+        submitted[group] = [
+            (windows, extract_task.submit(group, n, source, windows, run_date, each))
+            for n, windows in enumerate(batches, start=1)
+        ]
+    for group, batches in submitted.items():
         try:
-            extraction = future.result()
+            extraction = _gathered(group, batches, settings)
             if group == "prices":
                 extraction = refetch_task(path, extraction, source, run_date, settings)
         except Exception as exc:
@@ -233,3 +251,24 @@ def _extract_validate_load(
                 load_task(path, dataset, outcome.result(), extraction, run_id, report, settings)
             except SmallcapError as exc:
                 report.dataset(dataset).fail(exc)
+
+
+def _gathered(group: str, batches: list[_Batch], settings: Settings) -> Extraction:
+    """The group's extraction from its batches. One batch is the group's own result or error,
+    as before batching; of several, a batch that raised fails only its keys, unless every
+    batch raised, and then the group fails with the first error."""
+    if not batches:
+        return Extraction(frames={})
+    if len(batches) == 1:
+        return batches[0][1].result()
+    dataset = EXTRACTION_GROUPS[group][0]
+    parts, errors = [], []
+    for windows, future in batches:
+        try:
+            parts.append(future.result())
+        except Exception as exc:  # the batch's keys fail; the other batches still load
+            errors.append(exc)
+            parts.append(failed_batch(dataset, windows, exc))
+    if len(errors) == len(batches):
+        raise errors[0]
+    return merge(parts, dataset=dataset, max_failure_ratio=settings.max_failure_ratio)

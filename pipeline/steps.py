@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 Windows = dict[str, tuple[date, date]]
 _MASS_FAILURE_MIN_ROWS = 20  # a handful of bad rows in a tiny batch is not an outage
+_WHOLE_GROUPS = frozenset({"holdings"})  # see Plan.batches
 
 
 @dataclass
@@ -58,6 +59,22 @@ class Plan:
     series_meta: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     market_closed: bool = False
+
+    def batches(self, group: str, size: int) -> list[Windows]:
+        """``group``'s windows in batches of ``size`` keys, in plan order, for one extract task
+        each; none when there is nothing to fetch.
+
+        Yahoo's chart and quote-summary requests and FRED's observation requests each name one
+        key, so splitting prices, fundamentals, futures and rates adds no request. Holdings
+        stay whole: their constituents' quotes go out 150 symbols a request over all funds at
+        once, and the funds share constituents, so batches would repeat requests (and rows)."""
+        windows: Windows = getattr(self, group)
+        if group in _WHOLE_GROUPS:
+            size = max(len(windows), 1)
+        keys = list(windows)
+        return [
+            {key: windows[key] for key in keys[i : i + size]} for i in range(0, len(keys), size)
+        ]
 
 
 def history_start(run_date: date, years: int) -> date:

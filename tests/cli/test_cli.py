@@ -122,6 +122,8 @@ def test_an_unreachable_prefect_api_is_one_line_naming_the_setting(
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     warehouse = str(tmp_path / "w.duckdb")
     env |= {setting: value.format(port=closed_port), "SMALLCAP_WAREHOUSE": warehouse}
+    # a home of its own: a local server `smallcap server start` left in ~/.prefect would be reused
+    env["PREFECT_HOME"] = str(tmp_path / "prefect")
     result = subprocess.run(
         [sys.executable, "-c", "from cli.main import main; main()", "run", "--sample"],
         capture_output=True, text=True, env=env, timeout=300,

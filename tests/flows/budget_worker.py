@@ -26,7 +26,7 @@ def main() -> None:
     sys.stdin.readline()
     started = time.time()
     with yfinance_session(YahooServer(port=port).session()):
-        extraction = extract_task("prices", "live", plan, WINDOW[1], get_settings())
+        extraction = extract_task("prices", 1, "live", plan.prices, WINDOW[1], get_settings())
     result = {
         "started": started,
         "finished": time.time(),

@@ -199,3 +199,37 @@ def test_no_network_fails_each_source_within_seconds_and_leaves_the_warehouse_va
     assert read(live_env, "select status from audit.runs") == [("failed",)]
     assert read(live_env, "select count(*) > 0 from audit.schema_migrations") == [(True,)]
     assert read(live_env, "select count(*) from core.prices_daily") == [(0,)]
+
+
+def test_a_batch_that_cannot_reach_yahoo_fails_only_its_keys(
+    live_env: Path, yahoo: YahooMock, fred_server: FredStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Prices in batches of 3 (IWM, SPY, QQQ | DOWNA, DOWNB): the second batch's connections are
+    refused, so it gives up as a whole; its keys fail and the first batch loads."""
+    universe = live_env.parent / "batches.toml"
+    universe.write_text(
+        UNIVERSE.replace(
+            'small = ["IWM", "NOPE"]', 'small = ["IWM"]\nindex = ["DOWNA", "DOWNB"]'
+        ).replace(', "NOPESERIES"', "")
+    )
+    monkeypatch.setenv("SMALLCAP_UNIVERSE", str(universe))
+    monkeypatch.setenv("SMALLCAP_EXTRACT_BATCH_SIZE", "3")
+    serve_sources(yahoo, fred_server, monkeypatch)
+    refused = requests.ConnectionError(ConnectionRefusedError(111, "Connection refused"))
+    for ticker in ("DOWNA", "DOWNB"):
+        yahoo.chart(ticker, (200, refused))
+
+    result = run_cli(live_env)
+
+    assert result.exit_code == 3, result.output  # partial
+    prices = read(live_env, "select ticker, count(*) from core.prices_daily group by 1 order by 1")
+    days = len(trading_days(date(2023, 5, 1), RUN_DATE))
+    assert prices == [("IWM", days), ("QQQ", days), ("SPY", days)]
+    failures = read(
+        live_env, "select dataset, key, error_class, message from audit.extract_failures"
+    )
+    assert sorted(f[:3] for f in failures) == [
+        ("prices", "DOWNA", "SourceError"),
+        ("prices", "DOWNB", "SourceError"),
+    ]
+    assert all("source unreachable" in f[3] for f in failures)

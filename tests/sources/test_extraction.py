@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from contracts.errors import SourceError
-from sources.extraction import isolate
+from sources.extraction import failed_batch, isolate, merge
 from sources.retry import (
     PermanentSourceError,
     RetryPolicy,
@@ -79,3 +79,42 @@ def test_unreachable_host_is_retried_fewer_times_than_other_transient_errors() -
 
     assert calls == {"unreachable": 2, "transient": 4}
     assert waits == [1, 1, 2, 4]
+
+
+def test_batches_merge_into_the_extraction_one_call_would_give() -> None:
+    asked: list[str] = []
+    failing = {"C": PermanentSourceError("C unknown")}
+    whole = isolate("prices", "ABCDE", fetcher(failing, asked), max_failure_ratio=0.5)
+    parts = [
+        isolate("prices", keys, fetcher(failing, asked), max_failure_ratio=2.0)
+        for keys in ("AB", "CD", "E")
+    ]
+
+    merged = merge(parts, dataset="prices", max_failure_ratio=0.5)
+
+    assert merged.frames["rows"].equals(whole.frames["rows"])
+    assert merged.failures == whole.failures and merged.keys_attempted == whole.keys_attempted == 5
+
+
+def test_a_failed_batch_fails_only_its_keys_with_its_error() -> None:
+    ok = isolate("prices", "ABCD", fetcher({}, []), max_failure_ratio=2.0)
+    lost = failed_batch("prices", ["E", "F"], SourceError("prices: source unreachable\nmore"))
+
+    merged = merge([ok, lost], dataset="prices", max_failure_ratio=0.5)
+
+    assert list(merged.frames["rows"]["key"]) == list("ABCD")
+    assert [(f.key, f.error_class, f.message) for f in merged.failures] == [
+        ("E", "SourceError", "prices: source unreachable"),
+        ("F", "SourceError", "prices: source unreachable"),
+    ]
+
+
+def test_the_breaker_judges_the_merged_group_not_each_batch() -> None:
+    failing = {k: PermanentSourceError(f"{k} unknown") for k in "ABC"}
+    parts = [
+        isolate("prices", keys, fetcher(failing, []), max_failure_ratio=2.0)
+        for keys in ("AB", "CD")
+    ]
+
+    with pytest.raises(SourceError, match=r"prices: 3 of 4 keys failed \(circuit breaker"):
+        merge(parts, dataset="prices", max_failure_ratio=0.5)

@@ -67,3 +67,13 @@ def test_off_a_terminal_no_bar_is_drawn():
         isolate("prices", ["IWM"], _fetch, max_failure_ratio=0.9)
 
     assert screen.getvalue() == ""
+
+
+def test_a_dataset_extracted_in_batches_adds_up_on_one_bar():
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=100, color_system=None)
+    with extraction_progress(console):
+        isolate("prices", ["IWM", "BAD"], _fetch, max_failure_ratio=2.0)
+        isolate("prices", ["SPY"], _fetch, max_failure_ratio=2.0)
+
+    assert "3/3 keys, 1 failed" in screen.getvalue().split("\r")[-1]
