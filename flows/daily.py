@@ -56,9 +56,11 @@ def extract_task(
     windows: steps.Windows,
     run_date: date,
     settings: Settings,
+    meta_series: list[str],
 ) -> Extraction:
     """One batch of one group (``batch`` numbers it in the task's name), drawing on the same
-    request budget as every other batch (``flows.budget``)."""
+    request budget as every other batch (``flows.budget``); ``meta_series``: the FRED series
+    whose metadata is due (``Plan.series_meta``)."""
     key = fred_api_key(settings) if group == "rates" and source != "sample" else None
     with log_each_key(), shared_request_budgets(settings):
         return dispatch.extract_group(
@@ -68,7 +70,7 @@ def extract_task(
             run_date=run_date,
             settings=settings,
             api_key=key,
-            meta_series=plan.series_meta,
+            meta_series=meta_series,
         )
 
 
@@ -230,7 +232,10 @@ def _extract_validate_load(
         batches = plan.batches(group, size)
         each = settings if len(batches) < 2 else settings.model_copy(update=_BREAKER_OFF)
         submitted[group] = [
-            (windows, extract_task.submit(group, n, source, windows, run_date, each))
+            (
+                windows,
+                extract_task.submit(group, n, source, windows, run_date, each, plan.series_meta),
+            )
             for n, windows in enumerate(batches, start=1)
         ]
     for group, batches in submitted.items():
