@@ -84,6 +84,13 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {stage} | {_fmt(large[stage])} s ({shares_large[stage]:.0%}) "
             f"| {_fmt(empty.get(stage))} s ({shares_empty.get(stage, 0):.0%}) |"
         )
+    marts = results.get("marts")
+    if marts:
+        lines += [
+            "",
+            f"Daily-run marts: large warehouse {marts['daily_large']}; "
+            f"empty warehouse {marts['daily_empty']}.",
+        ]
     share = results["shares"]["validate_then_load"]
     lines += [
         "",

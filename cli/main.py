@@ -82,6 +82,13 @@ def run(
     ] = False,
     run_date: Annotated[str | None, typer.Option("--date", help="Run date YYYY-MM-DD.")] = None,
     warehouse: WarehouseOpt = None,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            "--full-refresh",
+            help="Rebuild every mart whole instead of the days that changed.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Run the daily flow once (extract, validate, load, transform, publish, report) and print
@@ -112,7 +119,10 @@ def run(
             if api_note:
                 note(api_note)
             report = daily_etl(
-                run_date=day, source=source, warehouse=str(warehouse) if warehouse else None
+                run_date=day,
+                source=source,
+                warehouse=str(warehouse) if warehouse else None,
+                full_refresh=full_refresh,
             )
     except RunFailed as exc:
         _print_report(exc.report, as_json)

@@ -109,8 +109,10 @@ def load_task(path, dataset, outcome, extraction, run_id, report, settings) -> N
 
 
 @task(name="transform", cache_policy=NO_CACHE)
-def transform_task(path: Path, report: RunReport, settings: Settings) -> None:
-    for model in steps.transform(path, report=report, settings=settings):
+def transform_task(
+    path: Path, report: RunReport, settings: Settings, full_refresh: str | None = None
+) -> None:
+    for model in steps.transform(path, report=report, settings=settings, full_refresh=full_refresh):
         get_run_logger().info(
             "built %s %s (%d rows) in %.2fs",
             model.materialized,
@@ -145,16 +147,21 @@ def daily_etl(
     source: str = "live",
     warehouse: str | None = None,
     overlap_days: int | None = None,
+    full_refresh: bool = False,
 ) -> RunReport:
     """One trading day's run; re-running it the same day changes nothing but the ledger.
 
     ``overlap_days`` re-fetches that many past sessions of every key (the weekly reconcile).
+    The daily-grain marts recompute only the days that changed; ``full_refresh`` rebuilds them
+    whole (after editing a model by hand, or to rule the incremental path out).
     On an NYSE holiday the run ends Completed with a "market closed" message: rates still
     update, prices and fundamentals only catch up missed sessions."""
     settings = get_settings(warehouse=warehouse)
     path = settings.warehouse_for("sample" if source == "sample" else "live")
     with concurrency(writer_slot(path), occupy=1):
-        state = _run(run_date or new_york_today(), source, path, overlap_days, settings)
+        state = _run(
+            run_date or new_york_today(), source, path, overlap_days, settings, full_refresh
+        )
     return state  # type: ignore[return-value]  # the caller receives the report (state data)
 
 
@@ -176,7 +183,12 @@ def _final_state(report: RunReport, market_closed: bool) -> State:
 
 
 def _run(
-    run_date: date, source: str, path: Path, overlap_days: int | None, settings: Settings
+    run_date: date,
+    source: str,
+    path: Path,
+    overlap_days: int | None,
+    settings: Settings,
+    full_refresh: bool,
 ) -> State:
     run_id = str(flow_run.get_id() or uuid.uuid4())
     report = RunReport(run_id=run_id, source=source, run_date=run_date, warehouse=str(path))
@@ -189,6 +201,7 @@ def _run(
         "source": source,
         "warehouse": str(path),
         "overlap_days": overlap_days,
+        "full_refresh": full_refresh,
     }
     flow_name = "daily-etl" if overlap_days is None else "reconcile"
     with run_lifecycle(
@@ -203,7 +216,9 @@ def _run(
         with run.stage("extract_validate_load"):
             _extract_validate_load(path, source, run_date, plan, run_id, report, settings)
         with run.stage("transform"):
-            transform_task(path, report, settings)
+            transform_task(
+                path, report, settings, "asked (--full-refresh)" if full_refresh else None
+            )
         with run.stage("data_docs"):
             data_docs_task(report, settings)
     create_markdown_artifact(

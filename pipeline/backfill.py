@@ -322,5 +322,5 @@ def run_backfill(
                 outcome.chunks.append(result)
                 on_chunk(result)
         with run.stage("transform"):
-            steps.transform(path, report=report, settings=settings)
+            steps.transform(path, report=report, settings=settings, full_refresh="a backfill")
     return outcome

@@ -83,5 +83,7 @@ def import_holdings(
                 settings=settings,
             )
         with run.stage("transform"):
-            steps.transform(path, report=report, settings=settings)
+            steps.transform(
+                path, report=report, settings=settings, full_refresh="a holdings import"
+            )
     return report

@@ -136,5 +136,5 @@ def run_import(
                     settings=settings,
                 )
         with run.stage("transform"):
-            steps.transform(path, report=report, settings=settings)
+            steps.transform(path, report=report, settings=settings, full_refresh="an import")
     return report

@@ -55,7 +55,9 @@ def release(
         run.publish = released > 0
         if released:
             with run.stage("transform"):
-                steps.transform(path, report=report, settings=settings)
+                steps.transform(
+                    path, report=report, settings=settings, full_refresh="a quarantine release"
+                )
     return report
 
 

@@ -48,6 +48,7 @@ class RunReport:
     validation_results: list[Any] = field(default_factory=list, repr=False, compare=False)
     data_docs: str | None = None  # index.html of the Data Docs site holding this run
     html_report: str | None = None  # the HTML report written from this run's BI snapshot
+    marts: str | None = None  # how the marts were built: a full refresh (why) or from which day
 
     def dataset(self, name: str) -> DatasetReport:
         return self.datasets.setdefault(name, DatasetReport(name))
@@ -101,6 +102,7 @@ class RunReport:
             "publish_error": self.publish_error,
             "data_docs": self.data_docs,
             "html_report": self.html_report,
+            "marts": self.marts,
         }
 
     def to_markdown(self) -> str:
@@ -142,6 +144,8 @@ class RunReport:
                 f"| {f['note'] or ''} |"
                 for f in self.lookthrough
             ]
+        if self.marts:
+            lines += ["", self.marts]
         lines += [f"- {note}" for note in self.notes]
         lines += [f"- **error** {error}" for error in self.errors]
         lines += [f"- {line}" for line in self.bad_input()]

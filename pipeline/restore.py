@@ -44,5 +44,5 @@ def restore(
             ) as run,
             run.stage("transform"),
         ):
-            steps.transform(path, report=report, settings=settings)
+            steps.transform(path, report=report, settings=settings, full_refresh="a restore")
     return result, report

@@ -24,7 +24,12 @@ from expectations.runner import ValidationOutcome, validate_batch
 from pipeline.report import RunReport
 from sources.extraction import Extraction
 from sources.fred import FULL_HISTORY
-from transforms.build import ModelResult, build_models
+from transforms.build import (
+    LONGEST_LOOKBACK_DAYS,
+    ModelResult,
+    build_models,
+    project_fingerprint,
+)
 from warehouse import audit
 from warehouse.connection import warehouse
 from warehouse.loader import (
@@ -35,6 +40,7 @@ from warehouse.loader import (
     upsert_series_meta,
 )
 from warehouse.lookthrough import rows_to_load, upsert_issuer_shares
+from warehouse.mart_builds import plan_build, record_build
 from warehouse.status import latest_lookthrough
 from warehouse.universe import sync_universe
 from warehouse.watermarks import finished_series, plan_windows, stale_series_meta, watermarks
@@ -257,14 +263,32 @@ def load(
     entry.quarantine_reasons = {str(k): int(v) for k, v in reasons.items()}
 
 
-def transform(path: Path, *, report: RunReport, settings: Settings) -> list[ModelResult]:
+def transform(
+    path: Path, *, report: RunReport, settings: Settings, full_refresh: str | None = None
+) -> list[ModelResult]:
     """Rebuild the models with dbt (which opens the warehouse itself, so no connection of ours
     is open meanwhile), then note the latest P/E discount per pair and each fund's latest
-    look-through coverage for the summary."""
-    with warehouse(path, lock_timeout=settings.lock_timeout_seconds):
-        pass  # waits for another writer's lock (dbt would fail at once) and applies migrations
-    results = build_models(path)
+    look-through coverage for the summary.
+
+    The daily-grain marts recompute only the days from the earliest one whose source rows
+    changed since the last build (warehouse/mart_builds.py), which keeps a daily run's cost
+    from growing with the history. ``full_refresh`` (why) rebuilds them whole: callers that
+    replace history wholesale (backfill, import, quarantine release, restore) or a user who
+    asks; the plan also refreshes in full whenever it cannot prove what changed."""
+    project = project_fingerprint()
     with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
+        # also waits for another writer's lock (dbt would fail at once) and applies migrations
+        plan = plan_build(
+            con,
+            project_fingerprint=project,
+            max_lookback_days=LONGEST_LOOKBACK_DAYS,
+            forced=full_refresh,
+        )
+    log.info("%s", plan.describe())
+    results = build_models(path, full_refresh=plan.since is None, since=plan.since)
+    report.marts = plan.describe()
+    with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
+        record_build(con, run_id=report.run_id, plan=plan, project_fingerprint=project)
         report.latest_discounts = con.execute(
             """select small_ticker, large_ticker, date, discount_pct, discount_zscore_252d
                from mart.pe_spread_daily

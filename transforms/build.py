@@ -8,9 +8,12 @@ stats, no packages. Its console output is switched off; what was built is logged
 per model with rows and seconds, and a failed model or error-severity test raises TransformError.
 """
 
+import hashlib
+import json
 import logging
 import time
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -22,6 +25,9 @@ log = logging.getLogger(__name__)
 PROJECT_DIR = Path(__file__).parent
 PROFILE = "smallcap"  # dbt_project.yml's profile
 _FAILED = frozenset({"error", "fail", "runtime error"})
+# the longest look-back of the incremental marts in calendar days (relative_returns_daily's
+# 252-session lag and YTD base); a change further back than this refreshes in full
+LONGEST_LOOKBACK_DAYS = 400
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,19 @@ class ModelResult:
     materialized: str
     rows: int  # rows of a table; 0 for a view (counting would run its query)
     seconds: float
+
+
+def project_fingerprint() -> str:
+    """A hash of the dbt project's files (models, macros, dbt_project.yml): a mart built by
+    other SQL than this cannot be continued incrementally, so a change refreshes in full."""
+    digest = hashlib.sha256()
+    files = [PROJECT_DIR / "dbt_project.yml"]
+    files += sorted(p for d in ("models", "macros") for p in (PROJECT_DIR / d).rglob("*.*"))
+    for file in files:
+        if file.suffix in {".sql", ".py", ".yml"}:
+            digest.update(file.relative_to(PROJECT_DIR).as_posix().encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def work_dir_for(path: Path) -> Path:
@@ -42,17 +61,22 @@ def build_models(
     *,
     select: str | None = None,
     full_refresh: bool = False,
+    since: date | None = None,
     work_dir: Path | None = None,
 ) -> list[ModelResult]:
     """``dbt build`` (models, then their tests, layer by layer) on the warehouse at ``path``.
 
     ``select`` is dbt's node selection (``pe_spread_daily+``, ``marts``, ...); None builds all.
-    Raises TransformError naming the failed models and tests; warn-severity tests only log."""
+    ``full_refresh`` rebuilds the incremental marts whole; else they recompute the days from
+    ``since`` on (every day without it: correct, not cheaper). Raises TransformError naming the
+    failed models and tests; warn-severity tests only log."""
     args = ["build"]
     if select:
         args += ["--select", select]
     if full_refresh:
         args.append("--full-refresh")
+    elif since is not None:
+        args += ["--vars", json.dumps({"mart_since": since.isoformat()})]
     clock = time.monotonic()
     results = _invoke(path, args, work_dir)
     _raise_on_failures(results)

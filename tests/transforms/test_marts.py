@@ -29,8 +29,8 @@ def test_build_reports_every_model_with_rows_of_the_tables(seeded):
     _, results = seeded
     built = {r.relation: (r.materialized, r.rows) for r in results}
 
-    assert built["mart.pe_spread_daily"] == ("table", 2)
-    assert built["mart.etf_flows_daily"] == ("table", 4)
+    assert built["mart.pe_spread_daily"] == ("incremental", 2)
+    assert built["mart.etf_flows_daily"] == ("incremental", 4)
     assert built["staging.stg_fund_snapshots"] == ("view", 0)
     assert all(r.seconds >= 0 for r in results)
 

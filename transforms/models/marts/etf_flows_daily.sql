@@ -2,6 +2,16 @@
 -- flow_pct_aum is relative to the AUM the flow is measured from (never a division by zero);
 -- rolling sums cover the last 5 and 20 sessions, not snapshots, so a missing day does not
 -- stretch the window
+-- incremental (macros/incremental_since.sql): the flows are read whole (a flow measures from the
+-- last usable snapshot, of any age, and the 20-session sums count the warehouse's sessions, not
+-- calendar days: no bound in days holds), only the days from the cut-off are written
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['date', 'ticker'],
+    on_schema_change='fail',
+    pre_hook="{{ delete_since('date') }}",
+) }}
 with flows as (
     select * from {{ ref('int_etf_flows') }}
 ),
@@ -28,3 +38,4 @@ final as (
 )
 
 select * from final
+where {{ since_filter('date') }}

@@ -4,6 +4,16 @@
 -- *_pe_source columns say so. The z-score needs 20 of the trailing 252 snapshots, else null.
 -- Forward P/E from the look-through (fund_valuation_daily), NULL with the reason in
 -- forward_note when a fund's quotes or estimates cover less than the configured minimum
+-- incremental (macros/incremental_since.sql): the z-score window is the trailing 252 snapshots of
+-- a pair, not days (a pair with gaps reaches further back): the spreads are read whole, only the
+-- days from the cut-off are written
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['date', 'small_ticker', 'large_ticker'],
+    on_schema_change='fail',
+    pre_hook="{{ delete_since('date') }}",
+) }}
 with pairs as (
     select * from {{ source('core', 'spread_pairs') }}
 ),
@@ -113,3 +123,4 @@ final as (
 )
 
 select * from final
+where {{ since_filter('date') }}

@@ -3,6 +3,16 @@
 -- (about 1 / 3 / 6 / 12 months) and since the previous year's last session; lags count
 -- calendar sessions, so a missing bar makes the returns that need it NULL instead of
 -- stretching the window
+-- incremental (macros/incremental_since.sql): look-back 400 calendar days of prices: the
+-- 252-session lag spans at most ~367 days (252 sessions, weekends, ~10 holidays) and the YTD base,
+-- the previous year's last session, at most 366
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['date', 'small_ticker', 'large_ticker'],
+    on_schema_change='fail',
+    pre_hook="{{ delete_since('date') }}",
+) }}
 with pairs as (
     select * from {{ ref('int_return_pairs') }}
 ),
@@ -13,6 +23,7 @@ sessions as (
 
 prices as (
     select * from {{ ref('stg_adj_closes') }}
+    where {{ since_filter('date', 400) }}
 ),
 
 spans as (
@@ -80,3 +91,4 @@ final as (
 )
 
 select * from final
+where {{ since_filter('date') }}
