@@ -26,7 +26,9 @@ def main() -> None:
     sys.stdin.readline()
     started = time.time()
     with yfinance_session(YahooServer(port=port).session()):
-        extraction = extract_task("prices", 1, "live", plan.prices, WINDOW[1], get_settings())
+        extraction = extract_task(
+            "prices", 1, "live", plan.prices, WINDOW[1], get_settings(), plan.series_meta
+        )
     result = {
         "started": started,
         "finished": time.time(),
