@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psutil
 from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
 
 from contracts.errors import SmallcapError
@@ -100,13 +101,11 @@ def alive(pid: int) -> bool:
     except ChildProcessError:
         pass
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return "prefect" in " ".join(psutil.Process(pid).cmdline())
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
+    except psutil.AccessDenied:  # exists, owned by someone else: its command line is hidden
         return True
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    return not cmdline.exists() or b"prefect" in cmdline.read_bytes()
 
 
 def running(timeout: float = HEALTH_TIMEOUT_SECONDS) -> tuple[LocalServer | None, str | None]:

@@ -29,6 +29,7 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import psutil
 
 from contracts.errors import WarehouseError, first_line
 from contracts.settings import Settings
@@ -375,15 +376,5 @@ def _remove_abandoned_temp_files(target: Path) -> None:
     """Temp files of publishes that were killed (their process is gone) are garbage."""
     for leftover in target.parent.glob(f".{target.name}.publishing-*"):
         pid = leftover.name.rsplit("-", 1)[-1].removesuffix(".wal")
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not psutil.pid_exists(int(pid)):
             leftover.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
