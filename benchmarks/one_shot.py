@@ -3,7 +3,8 @@
 Runs the console script as a user would, in a fresh PREFECT_HOME and warehouse: once with
 Prefect's temporary server, then `smallcap server start` and twice reusing that server, then
 `smallcap server stop`. Each run's wall time is set against its own stage seconds
-(audit.runs.stage_seconds: prepare, extract_validate_load, transform, data_docs, publish).
+(audit.runs.stage_seconds: prepare, extract_validate_load, transform, data_docs, publish,
+report).
 
     .venv/bin/python -m benchmarks.one_shot [--port 4317] [--out benchmarks/results/one_shot.json]
 
@@ -55,7 +56,7 @@ def _ledger(warehouse: Path, run_id: str) -> tuple[dict[str, float], float]:
 
 def _run(env: dict[str, str], warehouse: Path, label: str) -> dict[str, Any]:
     """``until_ledger``: from launch to the run's ledger row (imports, the Prefect API, the flow
-    run, prepare); ``after_stages``: what the stages leave out (BI publish, HTML report, exit)."""
+    run, prepare); ``after_stages``: what the stages leave out (closing the flow run, exit)."""
     launched, wall, done = _smallcap(env, "run", "--sample", "--json")
     stages, opened = _ledger(warehouse, json.loads(done.stdout)["run_id"])
     own = sum(stages.values())

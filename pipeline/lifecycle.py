@@ -11,6 +11,8 @@ backfill whose BI publish failed said `success`). Here it is written once:
    loaded and the previous snapshot in place, and turns the run into ``partial`` with the reason;
 5. after a publish, write the HTML report from the new snapshot next to it; a report that cannot
    be written is a note (and a warning), never a failed run: the data and snapshot are fine.
+   The row's stage clock then gets the publish and report seconds too (the snapshot holds the
+   row as it closed).
 """
 
 import logging
@@ -128,7 +130,8 @@ def _publish(run: Run, publisher: Publisher) -> bool:
 
 
 def _write_report(run: Run, reporter: Reporter) -> None:
-    """Write the HTML report, or note why not (the run's status does not change)."""
+    """Write the HTML report, or note why not (the run's status does not change). Either way
+    the ledger row gets the publish and report seconds, which ran after it closed."""
     report = run.report
     try:
         with run.stage("report"):
@@ -139,6 +142,8 @@ def _write_report(run: Run, reporter: Reporter) -> None:
         _restate(run)
         return
     log.info("wrote the HTML report %s", report.html_report)
+    with warehouse(run.path, lock_timeout=run.settings.lock_timeout_seconds) as con:
+        audit.record_stage_seconds(con, run_id=report.run_id, stage_seconds=run.stage_seconds)
 
 
 @contextmanager

@@ -85,6 +85,17 @@ def finish_run(
     )
 
 
+def record_stage_seconds(
+    con: duckdb.DuckDBPyConnection, *, run_id: str, stage_seconds: Mapping[str, float]
+) -> None:
+    """The stage clock of a closed run, once the stages after its close (publish, report) are
+    done; when it finished and how it ended stay as closed."""
+    con.execute(
+        "update audit.runs set stage_seconds = ? where run_id = ?",
+        [json.dumps(dict(stage_seconds)), run_id],
+    )
+
+
 def record_dataset(
     con: duckdb.DuckDBPyConnection,
     *,

@@ -1,5 +1,6 @@
 """One lifecycle for every run kind: opened once, closed exactly once, published unless failed."""
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -145,6 +146,9 @@ def test_a_published_run_writes_the_html_report_next_to_the_snapshot(tmp_path, s
     page = (tmp_path / "reports" / "w.html").read_text()
     assert "BI snapshot published" in page and "no data: mart.pe_spread_daily is empty" in page
     assert f"Report: {(tmp_path / 'reports' / 'w.html').as_uri()}" in report.to_markdown()
+    with duckdb.connect(str(path), read_only=True) as con:
+        ((stages,),) = con.sql("select stage_seconds from audit.runs").fetchall()
+    assert set(json.loads(stages)) == {"publish", "report"}
 
 
 def test_a_report_that_cannot_be_written_is_a_note_and_the_run_still_succeeds(tmp_path, settings):
