@@ -16,16 +16,11 @@ from contracts.datasets import HOLDINGS
 from contracts.errors import ConfigError
 from contracts.settings import Settings
 from contracts.universe import TICKER_RE
-from pipeline import steps
-from pipeline.lifecycle import run_lifecycle
+from pipeline.imports import IMPORT_FLOW, ImportBatch, import_run
 from pipeline.report import RunReport
 from sources.extraction import Extraction
 from sources.holdings import read_holdings_file
-from warehouse.connection import warehouse
-from warehouse.loader import claim_source_kind
-from warehouse.universe import sync_universe
 
-IMPORT_FLOW = "import"
 DEFAULT_FORMAT = "ishares"
 
 
@@ -52,9 +47,6 @@ def import_holdings(
     )
     extraction = Extraction(frames={HOLDINGS.name: holdings, "fund_shares": shares})
     day = holdings["asof_date"].iloc[0].date() if len(holdings) else asof or new_york_today()
-    with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
-        claim_source_kind(con, "live")
-        sync_universe(con, universe)
     report = RunReport(
         run_id=f"{IMPORT_FLOW}-{uuid.uuid4()}", source="live", run_date=day, warehouse=str(path)
     )
@@ -65,25 +57,13 @@ def import_holdings(
         "format": file_format,
         "asof": asof,
     }
-    with run_lifecycle(
-        path, report, flow=IMPORT_FLOW, parameters=parameters, settings=settings
-    ) as run:
-        with run.stage("validate_load"):
-            # a file dated after today is a bad file, whatever its own date says
-            outcome = steps.validate(
-                HOLDINGS.name, extraction, run_date=new_york_today(), settings=settings
-            )
-            steps.load(
-                path,
-                HOLDINGS.name,
-                outcome,
-                extraction,
-                run_id=report.run_id,
-                report=report,
-                settings=settings,
-            )
-        with run.stage("transform"):
-            steps.transform(
-                path, report=report, settings=settings, full_refresh="a holdings import"
-            )
-    return report
+    return import_run(
+        path,
+        report,
+        parameters=parameters,
+        batches=[ImportBatch(HOLDINGS.name, extraction)],
+        # a file dated after today is a bad file, whatever its own date says
+        validate_as_of=new_york_today(),
+        why="a holdings import",
+        settings=settings,
+    )

@@ -12,9 +12,13 @@ import hashlib
 import logging
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from contracts.datasets import DATASETS
 from contracts.errors import ConfigError
@@ -96,9 +100,6 @@ def run_import(
     reader = reader or reader_for(dataset, {})[0]
     parsed = reader.read(request)
     kind = source_kind(request.source_name)
-    with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
-        claim_source_kind(con, kind)
-        sync_universe(con, settings.universe)
     report = RunReport(
         run_id=f"{IMPORT_FLOW}-{uuid.uuid4()}", source=kind, run_date=run_date, warehouse=str(path)
     )
@@ -113,28 +114,70 @@ def run_import(
         "warehouse": str(path),
     }
     log.info("importing %s (%s) as %s into %s", request.path, parsed.layout, dataset, path)
+    batches = [
+        ImportBatch(
+            name, Extraction(frames={name: frame}, keys_attempted=1), parsed.rejected.get(name)
+        )
+        for name, frame in parsed.frames.items()
+    ]
+    return import_run(
+        path,
+        report,
+        parameters=parameters,
+        batches=batches,
+        validate_as_of=run_date,
+        why="an import",
+        settings=settings,
+    )
+
+
+@dataclass(frozen=True)
+class ImportBatch:
+    """One dataset of an imported file: its rows, and those the reader could not parse."""
+
+    dataset: str
+    extraction: Extraction
+    rejected: pd.DataFrame | None = None
+
+
+def import_run(
+    path: Path,
+    report: RunReport,
+    *,
+    parameters: Mapping[str, Any],
+    batches: Sequence[ImportBatch],
+    validate_as_of: date,
+    why: str,
+    settings: Settings,
+) -> RunReport:
+    """An import as a run of its own, whatever the file: the warehouse claimed for the report's
+    source kind and the universe mirrored, then one ledger run that validates (as of
+    ``validate_as_of``) and loads each batch and rebuilds the marts in full (``why``: an import
+    can change any day)."""
+    with warehouse(path, lock_timeout=settings.lock_timeout_seconds) as con:
+        claim_source_kind(con, report.source)
+        sync_universe(con, settings.universe)
     with run_lifecycle(
         path, report, flow=IMPORT_FLOW, parameters=parameters, settings=settings
     ) as run:
         with run.stage("validate_load"):
-            for name, frame in parsed.frames.items():
-                extraction = Extraction(frames={name: frame}, keys_attempted=1)
+            for batch in batches:
                 outcome = steps.validate(
-                    name,
-                    extraction,
-                    run_date=run_date,
+                    batch.dataset,
+                    batch.extraction,
+                    run_date=validate_as_of,
                     settings=settings,
-                    rejected=parsed.rejected.get(name),
+                    rejected=batch.rejected,
                 )
                 steps.load(
                     path,
-                    name,
+                    batch.dataset,
                     outcome,
-                    extraction,
+                    batch.extraction,
                     run_id=report.run_id,
                     report=report,
                     settings=settings,
                 )
         with run.stage("transform"):
-            steps.transform(path, report=report, settings=settings, full_refresh="an import")
+            steps.transform(path, report=report, settings=settings, full_refresh=why)
     return report
