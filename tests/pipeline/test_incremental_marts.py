@@ -44,8 +44,10 @@ INCREMENTAL_MARTS = (
     "implied_policy_path",
     "pe_spread_daily",
     "relative_returns_daily",
+    "returns_monthly",  # by month: recomputes from the first day of the cut-off's month
     "size_rotation_daily",
 )
+MONTHLY = {"returns_monthly"}
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +132,22 @@ def _dbt_ran(path: Path, model: str) -> tuple[str, str]:
     return result["compiled_code"], ran
 
 
+def _test_sql(path: Path) -> dict[str, str]:
+    """Each data test of the last build by name, with the SQL it ran."""
+    target = work_dir_for(path) / "target"
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    return {
+        r["unique_id"].split(".")[2]: r["compiled_code"]
+        for r in results
+        if r["unique_id"].startswith("test.")
+    }
+
+
+def _first_day(model: str, since: str) -> str:
+    """The first day a build from ``since`` recomputes in ``model``."""
+    return since[:8] + "01" if model in MONTHLY else since
+
+
 def _revise_close(path: Path, day: str, factor: float) -> None:
     """Revise IWM's adj_close of ``day`` through the loader, as a re-fetch would."""
     with warehouse(path) as con:
@@ -159,8 +177,18 @@ def test_a_daily_run_builds_only_its_days_and_equals_a_full_rebuild(after_daily,
     assert date.fromisoformat(since) > HISTORY_END
     for model in INCREMENTAL_MARTS:
         compiled, ran = _dbt_ran(path, model)
-        assert f">= date '{since}'" in compiled, model
+        assert f">= date '{_first_day(model, since)}'" in compiled, model
         assert "delete from" in ran and "insert into" in ran, model
+    # the data tests of the rebuilt slice check it alone; a table without dates all of it
+    tests = _test_sql(path)
+    sliced = [*INCREMENTAL_MARTS, "stg_adj_closes", "int_etf_flows"]
+    for model in sliced:
+        ours = {name: sql for name, sql in tests.items() if f"_{model}_" in name}
+        assert ours, model
+        for name, sql in ours.items():
+            assert f">= date '{_first_day(model, since)}') dbt_subquery" in sql, name
+    pairs = "unique_combination_of_columns_int_return_pairs_small_ticker__large_ticker"
+    assert "dbt_subquery" not in tests[pairs]
     with warehouse(path, read_only=True) as con:
         older = con.execute(
             "select count(*) from mart.relative_returns_daily where date < ?", [since]
@@ -215,3 +243,6 @@ def test_nothing_changed_writes_nothing_and_a_forced_refresh_rebuilds(
     assert report.marts == "marts: full refresh (asked)"
     _, ran = _dbt_ran(path, "relative_returns_daily")
     assert "delete from" not in ran
+    tests = _test_sql(path)
+    assert len(tests) > 100
+    assert not [name for name, sql in tests.items() if "dbt_subquery" in sql]  # all rows tested

@@ -2,18 +2,18 @@
 -- flow_pct_aum is relative to the AUM the flow is measured from (never a division by zero);
 -- rolling sums cover the last 5 and 20 sessions, not snapshots, so a missing day does not
 -- stretch the window
--- incremental (macros/incremental_since.sql): the flows are read whole (a flow measures from the
--- last usable snapshot, of any age, and the 20-session sums count the warehouse's sessions, not
--- calendar days: no bound in days holds), only the days from the cut-off are written
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['date', 'ticker'],
-    on_schema_change='fail',
-    pre_hook="{{ delete_since('date') }}",
-) }}
+-- incremental (macros/incremental_since.sql): look-back 19 sessions of flows, counted in the
+-- warehouse's sessions as the sums count them (no bound in calendar days holds: the calendar
+-- may have gaps): from the first session on or after the cut-off minus 19 (session_number rises
+-- with the date). A flow's own base, the last usable snapshot of any age, is int_etf_flows'
+{{ incremental_mart(unique_key=['date', 'ticker'], since_column='date') }}
 with flows as (
     select * from {{ ref('int_etf_flows') }}
+    where {{ since_filter('date') }}
+        or session_number >= (
+            select min(session_number) - 19 from {{ ref('int_etf_flows') }}
+            where {{ since_filter('date') }}
+        )
 ),
 
 final as (

@@ -5,15 +5,10 @@
 -- Forward P/E from the look-through (fund_valuation_daily), NULL with the reason in
 -- forward_note when a fund's quotes or estimates cover less than the configured minimum
 -- incremental (macros/incremental_since.sql): the z-score window is the trailing 252 snapshots of
--- a pair, not days (a pair with gaps reaches further back): the spreads are read whole, only the
--- days from the cut-off are written
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['date', 'small_ticker', 'large_ticker'],
-    on_schema_change='fail',
-    pre_hook="{{ delete_since('date') }}",
-) }}
+-- a pair, not days (a pair with gaps reaches further back): the fund snapshots are read whole,
+-- the look-through (forward P/E, same day only, not in the window) from the cut-off on, and
+-- only the days from the cut-off are written
+{{ incremental_mart(unique_key=['date', 'small_ticker', 'large_ticker'], since_column='date') }}
 with pairs as (
     select * from {{ source('core', 'spread_pairs') }}
 ),
@@ -32,6 +27,7 @@ snapshots as (
 
 lookthrough as (
     select * from {{ ref('fund_valuation_daily') }}
+    where {{ since_filter('asof_date') }}
 ),
 
 joined as (

@@ -6,13 +6,7 @@
 -- incremental (macros/incremental_since.sql): look-back 400 calendar days of prices: the
 -- 252-session lag spans at most ~367 days (252 sessions, weekends, ~10 holidays) and the YTD base,
 -- the previous year's last session, at most 366
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['date', 'small_ticker', 'large_ticker'],
-    on_schema_change='fail',
-    pre_hook="{{ delete_since('date') }}",
-) }}
+{{ incremental_mart(unique_key=['date', 'small_ticker', 'large_ticker'], since_column='date') }}
 with pairs as (
     select * from {{ ref('int_return_pairs') }}
 ),
@@ -21,9 +15,11 @@ sessions as (
     select * from {{ ref('stg_nyse_sessions') }}
 ),
 
+-- the pairs' own prices only (the joins below read no other ticker)
 prices as (
     select * from {{ ref('stg_adj_closes') }}
     where {{ since_filter('date', 400) }}
+        and ticker in (select small_ticker from pairs union select large_ticker from pairs)
 ),
 
 spans as (

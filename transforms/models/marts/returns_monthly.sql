@@ -2,8 +2,13 @@
 -- calendar-month total return from adj_close on the month's last NYSE session against the
 -- previous month's last session; NULL when either price is missing (including a month not yet
 -- over), never a nearby day's price instead
+-- incremental (macros/incremental_since.sql), by month: the months from the one holding the
+-- cut-off are recomputed, from prices of 62 days before the cut-off on, which always reach
+-- back to the first day of the month before it (a return's base; at most 61 days earlier)
+{{ incremental_mart(unique_key=['month', 'ticker'], since_column='month', unit='month') }}
 with prices as (
     select * from {{ ref('stg_adj_closes') }}
+    where {{ since_filter('date', 62) }}
 ),
 
 month_ends as (
@@ -46,3 +51,4 @@ final as (
 )
 
 select * from final
+where {{ since_filter('month', unit='month') }}

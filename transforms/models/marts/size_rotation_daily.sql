@@ -3,14 +3,8 @@
 -- the AUM of the funds with a flow that day (comparable whichever funds Yahoo covered), then
 -- in USD; the coverage columns say how many of each basket's configured funds that is
 -- incremental (macros/incremental_since.sql): no look-back of its own: one day's flows per row
--- (int_etf_flows, a view over the whole history, carries the flows' own)
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['date'],
-    on_schema_change='fail',
-    pre_hook="{{ delete_since('date') }}",
-) }}
+-- (int_etf_flows, a table of the whole history, carries the flows' own)
+{{ incremental_mart(unique_key=['date'], since_column='date') }}
 with flows as (
     select * from {{ ref('int_etf_flows') }}
     where basket in ('small', 'large') and {{ since_filter('date') }}
