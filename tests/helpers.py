@@ -5,6 +5,7 @@ The fixtures that use them live in tests/conftest.py; network-edge fakes live in
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,8 +13,21 @@ import duckdb
 import pandas as pd
 
 from contracts.datasets import DATASETS
+from contracts.settings import get_settings
 from warehouse.checksums import table_checksums
 from warehouse.connection import warehouse
+
+
+def copy_published(source: Path, target: Path) -> Path:
+    """Copy the warehouse at ``source`` and its BI snapshot to ``target`` and its snapshot's
+    place: a test's own copy of a run that several tests start from. Returns the snapshot."""
+    settings = get_settings()
+    shutil.copy(source, target)
+    snapshot = settings.bi_database_for(target)
+    snapshot.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(settings.bi_database_for(source), snapshot)
+    return snapshot
+
 
 # Two funds in one pair and one FRED series: the smallest universe the CLI and pipeline accept.
 SMALL_UNIVERSE = """

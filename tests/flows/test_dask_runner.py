@@ -30,17 +30,18 @@ def test_build_task_runner_picks_threads_by_default_and_dask_on_request():
     assert isinstance(remote, DaskTaskRunner) and remote.address == "tcp://10.0.0.5:8786"
 
 
-def test_dask_run_on_two_workers_gives_the_threaded_runs_checksums(tmp_path):
+def test_dask_run_on_two_workers_gives_the_threaded_runs_checksums(tmp_path, sample_daily):
     pytest.importorskip("prefect_dask")
-    threaded, on_dask = tmp_path / "threads.duckdb", tmp_path / "dask.duckdb"
+    on_dask = tmp_path / "dask.duckdb"
     dask_flow = daily_etl.with_options(
         task_runner=build_task_runner(Settings(task_runner="dask", dask_workers=2))
     )
 
-    first = daily_etl(run_date=RUN_DATE, source="sample", warehouse=str(threaded))
+    first = sample_daily
     second = dask_flow(run_date=RUN_DATE, source="sample", warehouse=str(on_dask))
 
+    assert first.run_date == RUN_DATE
     assert first.status == second.status == "success"
-    sums = _checksums(threaded)
+    sums = _checksums(first.warehouse)
     assert any(name.startswith("mart.") for name in sums)
     assert sums == _checksums(on_dask)

@@ -36,10 +36,11 @@ def _extract_task_names(flow_run_id: str) -> list[str]:
     return asyncio.run(names())
 
 
-def test_batches_on_dask_load_what_one_batch_per_group_loads(tmp_path, monkeypatch):
+def test_batches_on_dask_load_what_one_batch_per_group_loads(tmp_path, monkeypatch, sample_daily):
     pytest.importorskip("prefect_dask")
-    whole, batched = tmp_path / "whole.duckdb", tmp_path / "batched.duckdb"
-    first = daily_etl(run_date=RUN_DATE, source="sample", warehouse=str(whole))
+    batched = tmp_path / "batched.duckdb"
+    first = sample_daily  # one batch per group, on threads
+    assert first.run_date == RUN_DATE
     monkeypatch.setenv("SMALLCAP_EXTRACT_BATCH_SIZE", "3")
     on_dask = daily_etl.with_options(
         task_runner=build_task_runner(Settings(task_runner="dask", dask_workers=2))
@@ -51,7 +52,7 @@ def test_batches_on_dask_load_what_one_batch_per_group_loads(tmp_path, monkeypat
     assert {n: d.rows_loaded for n, d in first.datasets.items()} == {
         n: d.rows_loaded for n, d in second.datasets.items()
     }
-    sums = _checksums(whole)
+    sums = _checksums(first.warehouse)
     assert any(name.startswith("core.") for name in sums)
     assert sums == _checksums(batched)
     names = _extract_task_names(second.run_id)

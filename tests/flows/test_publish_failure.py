@@ -7,10 +7,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from helpers import SMALL_UNIVERSE, copy_published
 from typer.testing import CliRunner
 
 from cli.main import app
-from contracts.settings import get_settings
 from flows.backfill import backfill
 from flows.daily import daily_etl
 from flows.reconcile import reconcile
@@ -46,14 +46,26 @@ RUN_KINDS: dict[str, tuple[Callable[[Path], None], str]] = {
 }
 
 
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A first, published daily run on SMALL_UNIVERSE (once for the module; tests copy it)."""
+    folder = tmp_path_factory.mktemp("first-run")
+    universe = folder / "universe.toml"
+    universe.write_text(SMALL_UNIVERSE)
+    path = folder / "sample.duckdb"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SMALLCAP_UNIVERSE", str(universe))
+        _daily(path)
+    return path
+
+
 @pytest.mark.parametrize("kind", RUN_KINDS)
 def test_a_failed_publish_ends_the_run_partial_and_keeps_the_previous_snapshot(
-    kind, tmp_path, monkeypatch
+    kind, first_run, tmp_path, monkeypatch
 ):
     run, flow = RUN_KINDS[kind]
-    path = tmp_path / "sample.duckdb"
-    _daily(path)  # a first, published run
-    snapshot = get_settings(warehouse=path).bi_database_for(path)
+    path = tmp_path / first_run.name
+    snapshot = copy_published(first_run, path)
     before = snapshot.read_bytes()
 
     monkeypatch.setenv("SMALLCAP_BI_STORAGE_VERSION", "v99.0.0")  # DuckDB refuses to write it

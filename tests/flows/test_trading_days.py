@@ -1,9 +1,11 @@
 """On an NYSE holiday the daily flow skips prices and fundamentals and still updates rates."""
 
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
+from helpers import copy_published
 from prefect.states import StateType
 
 from flows.daily import daily_etl
@@ -16,9 +18,16 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_api")]
 
 
 @pytest.fixture(scope="module")
-def holiday_run(tmp_path_factory):
-    path = tmp_path_factory.mktemp("holiday") / "sample.duckdb"
-    daily_etl(run_date=BEFORE, source="sample", warehouse=str(path))
+def before(sample_daily: RunReport) -> Path:
+    """The published run on the session before the holiday (shared; tests copy it)."""
+    assert sample_daily.run_date == BEFORE and sample_daily.status == "success"
+    return Path(sample_daily.warehouse)
+
+
+@pytest.fixture(scope="module")
+def holiday_run(tmp_path_factory, before):
+    path = tmp_path_factory.mktemp("holiday") / before.name
+    copy_published(before, path)
     state = daily_etl(
         run_date=THANKSGIVING, source="sample", warehouse=str(path), return_state=True
     )
@@ -50,9 +59,9 @@ def test_holiday_run_fetches_no_prices_or_fundamentals_but_updates_rates(holiday
     assert "market closed" in ledger[-1][2]
 
 
-def test_reconcile_overlap_refetches_past_sessions_even_on_a_closed_day(tmp_path):
-    path = tmp_path / "sample.duckdb"
-    daily_etl(run_date=BEFORE, source="sample", warehouse=str(path))
+def test_reconcile_overlap_refetches_past_sessions_even_on_a_closed_day(tmp_path, before):
+    path = tmp_path / before.name
+    copy_published(before, path)
 
     report = daily_etl(run_date=THANKSGIVING, source="sample", warehouse=str(path), overlap_days=20)
 

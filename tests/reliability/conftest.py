@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import copy_published
 from live_runs import SEED_DATE, Sources, healthy_sources, run_daily, settings_for
 
 from contracts.settings import Settings
@@ -50,10 +51,5 @@ def settings(tmp_path: Path, sources: Sources) -> Settings:
 @pytest.fixture
 def published(sample_warehouse: RunReport, tmp_path: Path) -> tuple[Path, Path]:
     """This test's copy of the sample warehouse and of its BI snapshot."""
-    source = Path(sample_warehouse.warehouse)
     path = tmp_path / "market.duckdb"
-    shutil.copy(source, path)
-    snapshot = tmp_path / "bi" / "market.duckdb"
-    snapshot.parent.mkdir()
-    shutil.copy(source.parent / "bi" / source.name, snapshot)
-    return path, snapshot
+    return path, copy_published(Path(sample_warehouse.warehouse), path)
