@@ -3,6 +3,9 @@
 -- positive AUM that is not a stale repeat). An unusable snapshot gets no flow; the next usable
 -- one measures from the last usable one, so each flow is counted once however long Yahoo left
 -- a value stale or missing
+-- a table for the BI snapshot and for its readers (etf_flows_daily, size_rotation_daily and
+-- six tests), which each recomputed it as a view
+{{ config(materialized='table') }}
 with checked as (
     select
         *,

@@ -1,6 +1,9 @@
 -- grain: one row per (date, ticker)
 -- each fund snapshot with what the flow estimate needs to know about it: its session number,
 -- whether its AUM is a stale repeat and whether its share count is current
+-- a table, not a view: the BI snapshot publishes it, int_etf_flows and its tests read it
+-- (each re-ran the calendar over every price bar as a view)
+{{ config(materialized='table') }}
 with snapshots as (
     select * from {{ ref('stg_fund_snapshots') }}
 ),
