@@ -94,6 +94,9 @@ def markdown(results: dict[str, Any]) -> str:
     share = results["shares"]["validate_then_load"]
     lines += [
         "",
+        f"Publish vs a copy with fsync (not a target; the publish fsyncs): "
+        f"{_fmt(results['ratios'].get('publish_vs_copy_fsync'))}.",
+        "",
         f"Validate, then load, one after the other: validate {share['validate']:.0%}, "
         f"load {share['load']:.0%} (validate_load overlaps them). "
         "Peak RSS by section (MiB): "

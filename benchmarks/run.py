@@ -198,6 +198,9 @@ def run_preset(preset: Preset, *, out: Path = RESULTS, work: Path | None = None)
             "reload_vs_first": _ratio(seconds["reload"], seconds["load"]),
             "daily_large_vs_empty": _ratio(daily_large.seconds, daily_empty.seconds),
             "publish_vs_copy": _ratio(seconds["publish"], seconds["copy"]),
+            # not a target: what a copy costs with the fsync every publish needs, so a power
+            # cut cannot publish an empty file (the plain copy leaves its bytes in page cache)
+            "publish_vs_copy_fsync": _ratio(seconds["publish"], seconds["copy_fsync"]),
         },
         "shares": {
             # done one after the other; validate_load overlaps them

@@ -86,7 +86,7 @@ REVIEWED: dict[tuple[str, str, str], str] = {
     ): "Dataset key and value column names, double-quoted",
     (
         "warehouse/changes.py",
-        "stage",
+        "cast",
         "casts",
     ): "Dataset columns, cast to the types information_schema gives for the Dataset table",
     (

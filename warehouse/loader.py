@@ -120,11 +120,10 @@ def _quarantine(
         return 0
     table = f"quarantine.{dataset.name}"
     types = _column_types(con, table)
-    con.register("quarantined_frame", frame)  # dropped after commit, like ``incoming``
     casts = ", ".join(f'try_cast("{c}" as {types[c]})' for c in (*dataset.columns, "reason"))
     con.execute(
         f"insert into {table} ({', '.join(dataset.columns)}, reason, run_id, quarantined_at) "
-        f"select {casts}, ?, now() from quarantined_frame",
+        f"select {casts}, ?, now() from frame",  # the parameter (warehouse/changes.py: memory)
         [run_id],
     )
     return len(frame)
@@ -154,14 +153,14 @@ def _load_one(
         claim_source_kind(con, kind)
     revisions = changed = 0
     if len(valid):
-        con.register("incoming", valid)  # replaces the previous batch's; dropped after commit
-        staged = changes.stage(con, dataset, types)
+        staged = changes.cast(con, dataset, types, valid)
+        plan = changes.stage(con, dataset, staged)
         if not proves_unique_key(valid, dataset.key):
-            changes.refuse_repeated_keys(con, dataset)
-        if staged.differs:
+            changes.refuse_repeated_keys(con, dataset, staged)
+        if plan.differs:
             numeric = [c for c in dataset.value_columns if types[c].startswith(_NUMERIC_TYPES)]
             revisions = changes.record_revisions(con, dataset, numeric, run_id)
-        changed = changes.write(con, dataset, run_id, staged)
+        changed = changes.write(con, dataset, run_id, plan, staged)
     rows_quarantined = _quarantine(con, dataset, batch.quarantined, run_id)
     results = _validations(batch.validations, dataset.name, run_id)
     if results:
@@ -207,11 +206,8 @@ def load_batches(
             raise
         finally:
             with suppress(duckdb.Error):  # after a fatal I/O error DuckDB refuses everything
-                con.execute("drop view if exists staged")
                 con.execute("drop table if exists groups")
                 con.execute("drop table if exists delta")
-                con.unregister("incoming")
-                con.unregister("quarantined_frame")
     return total
 
 

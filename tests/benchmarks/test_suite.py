@@ -19,6 +19,7 @@ RATIOS = {
     "reload_vs_first",
     "daily_large_vs_empty",
     "publish_vs_copy",
+    "publish_vs_copy_fsync",
 }
 
 

@@ -37,6 +37,8 @@ HISTORY_END = date(2025, 6, 26)
 # the first daily run catches up what a backfill does not fetch (futures, holdings, quotes),
 # years of rows, and refreshes in full; the second adds one session (a Monday)
 CATCH_UP_DATE, RUN_DATE = date(2025, 6, 27), date(2025, 6, 30)
+# the schemas of dbt's tables: the marts, and the staging and intermediate models stored as tables
+BUILT = ("mart", "staging", "intermediate")
 INCREMENTAL_MARTS = (
     "concentration_daily",
     "etf_flows_daily",
@@ -94,19 +96,21 @@ def _copy(source: Path, target: Path) -> Path:
 
 
 def _grain(table: str) -> list[str]:
-    """The grain a mart's first line declares (tests/transforms/test_build.py holds it true)."""
-    first = (PROJECT_DIR / "models" / "marts" / f"{table}.sql").read_text().splitlines()[0]
-    match = re.match(r"^-- grain: one row per \((.+)\)$", first)
+    """The grain a model's first line declares (tests/transforms/test_build.py holds it true)."""
+    (model,) = (PROJECT_DIR / "models").glob(f"*/{table}.*")
+    first = model.read_text().splitlines()[0]
+    match = re.match(r"^(?:--|#) grain: one row per \((.+)\)$", first)
     assert match, table
     return [column.strip() for column in match.group(1).split(",")]
 
 
 def _marts(path: Path) -> dict[str, pd.DataFrame]:
-    """Every mart's rows in the order of its grain."""
+    """The rows of every model stored as a table (the marts, and the staging and intermediate
+    tables they read, two of them incremental too), in the order of its grain."""
     with warehouse(path, read_only=True) as con:
-        tables = [t.split(".")[1] for t in base_tables(con, ("mart",))]
+        tables = base_tables(con, BUILT)
         return {
-            t: con.execute(f"select * from mart.{t} order by {', '.join(_grain(t))}").df()
+            t: con.execute(f"select * from {t} order by {', '.join(_grain(t.split('.')[1]))}").df()
             for t in tables
         }
 
@@ -232,11 +236,11 @@ def test_nothing_changed_writes_nothing_and_a_forced_refresh_rebuilds(
 ):
     path = _copy(after_daily[0], tmp_path / "same.duckdb")
     with warehouse(path, read_only=True) as con:
-        before = table_checksums(con, ("mart",))
+        before = table_checksums(con, BUILT)
 
     assert _transform(path, settings).marts.startswith("marts: incremental from 2025-07-01 ")
     with warehouse(path, read_only=True) as con:
-        assert table_checksums(con, ("mart",)) == before  # not a row rewritten
+        assert table_checksums(con, BUILT) == before  # not a row rewritten
 
     report = RunReport(run_id="forced", source="sample", run_date=RUN_DATE, warehouse=str(path))
     steps.transform(path, report=report, settings=settings, full_refresh="asked")

@@ -33,13 +33,15 @@
     {{ return(none) }}
 {%- endmacro %}
 
-{#- The config every incremental mart shares; the model states only its grain (unique_key) and
+{#- The config every incremental model shares; the model states only its grain (unique_key) and
     the date column its rows are recomputed by (since_column, in ``unit``s). The column is also
-    kept in meta, where the data tests find it (default__get_where_subquery below). -#}
+    kept in meta, where the data tests find it (default__get_where_subquery below). A model
+    whose every row reads only its own source row (a staging model) passes no unique_key: after
+    the pre-hook's delete its new rows are simply appended, with no key join on a long table. -#}
 {% macro incremental_mart(unique_key, since_column, unit='day') -%}
     {{ config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='delete+insert' if unique_key else 'append',
         unique_key=unique_key,
         on_schema_change='fail',
         pre_hook="{{ delete_since('" ~ since_column ~ "', '" ~ unit ~ "') }}",

@@ -3,8 +3,8 @@
 -- positive AUM that is not a stale repeat). An unusable snapshot gets no flow; the next usable
 -- one measures from the last usable one, so each flow is counted once however long Yahoo left
 -- a value stale or missing
--- a table, not a view: its split spans read the prices, and two marts and the tests would each
--- compute it again
+-- a table, not a view: its split spans read the prices, two marts and six tests read it, and
+-- the BI snapshot publishes it; as a view each of them computed it again
 {{ config(materialized='table') }}
 with checked as (
     select

@@ -1,8 +1,8 @@
 -- grain: one row per (date, ticker)
 -- each fund snapshot with what the flow estimate needs to know about it: its session number,
 -- whether its AUM is a stale repeat and whether its share count is current
--- a table, not a view: its calendar reads every price date, and int_etf_flows and the tests
--- would each compute it again
+-- a table, not a view: its calendar reads every price date, int_etf_flows and its tests read
+-- it, and the BI snapshot publishes it; as a view each of them computed it again
 {{ config(materialized='table') }}
 with snapshots as (
     select * from {{ ref('stg_fund_snapshots') }}
