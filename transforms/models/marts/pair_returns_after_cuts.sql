@@ -9,11 +9,8 @@ pairs as (
     select * from {{ ref('int_return_pairs') }}
 ),
 
--- only the sessions a horizon starts or ends on: the joins read no other, and a semi-join on
--- them spares hashing every price for each join
 prices as (
-    select * from {{ ref('stg_adj_closes') }}
-    where date in (select base_date from horizons union select end_date from horizons)
+    select * from {{ ref('int_horizon_prices') }}
 ),
 
 returns as (
