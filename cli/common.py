@@ -62,12 +62,12 @@ def collector_paused() -> Iterator[None]:
     next to no garbage, yet CPython's collector walks them all again as they grow (6 full
     collections; 1.0-1.3 s of a one-shot `smallcap run`). What the imports leave unreachable
     is collected once the collector resumes."""
-    paused = gc.isenabled()
+    enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if paused:
+        if enabled:
             gc.enable()
 
 
