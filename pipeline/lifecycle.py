@@ -11,7 +11,7 @@ backfill whose BI publish failed said `success`). Here it is written once:
    loaded and the previous snapshot in place, and turns the run into ``partial`` with the reason;
 5. after a publish, write the HTML report from the new snapshot next to it; a report that cannot
    be written is a note (and a warning), never a failed run: the data and snapshot are fine.
-   The row's stage clock then gets the publish and report seconds too (the snapshot holds the
+   The row then gets what these steps changed and their seconds, once (the snapshot holds the
    row as it closed).
 """
 
@@ -100,10 +100,12 @@ def _close(run: Run, *, status: str, message: str | None) -> None:
 
 
 def _restate(run: Run) -> None:
-    """Rewrite the closed ledger row after a post-close step changed the status or notes."""
+    """Rewrite the closed ledger row once the steps after its close are done: what they changed
+    (a failed publish makes the run partial; notes) and their seconds. When it finished stays
+    as closed, which is what the published snapshot holds."""
     report = run.report
     with warehouse(run.path, lock_timeout=run.settings.lock_timeout_seconds) as con:
-        audit.finish_run(
+        audit.restate_run(
             con,
             run_id=report.run_id,
             status=report.status,
@@ -122,7 +124,6 @@ def _publish(run: Run, publisher: Publisher) -> bool:
         report.publish_error = f"{type(exc).__name__}: {exc}"
         report.notes.append(f"BI snapshot not published: {report.publish_error}")
         log.warning("BI snapshot of %s not published: %s", run.path, report.publish_error)
-        _restate(run)
         return False
     if result is not None:
         log.info("published BI snapshot %s in %.2fs", result.path, result.seconds)
@@ -130,8 +131,7 @@ def _publish(run: Run, publisher: Publisher) -> bool:
 
 
 def _write_report(run: Run, reporter: Reporter) -> None:
-    """Write the HTML report, or note why not (the run's status does not change). Either way
-    the ledger row gets the publish and report seconds, which ran after it closed."""
+    """Write the HTML report, or note why not (the run's status does not change)."""
     report = run.report
     try:
         with run.stage("report"):
@@ -139,11 +139,8 @@ def _write_report(run: Run, reporter: Reporter) -> None:
     except Exception as exc:
         report.notes.append(f"HTML report not written: {type(exc).__name__}: {exc}")
         log.warning("HTML report of %s not written: %s: %s", run.path, type(exc).__name__, exc)
-        _restate(run)
         return
     log.info("wrote the HTML report %s", report.html_report)
-    with warehouse(run.path, lock_timeout=run.settings.lock_timeout_seconds) as con:
-        audit.record_stage_seconds(con, run_id=report.run_id, stage_seconds=run.stage_seconds)
 
 
 @contextmanager
@@ -199,5 +196,7 @@ def run_lifecycle(
                 log.exception("could not close the ledger row of failed run %s", report.run_id)
             raise
         _close(run, status=report.status, message=report.summary())
-        if report.status != "failed" and run.publish and _publish(run, publisher):
-            _write_report(run, reporter)
+        if report.status != "failed" and run.publish:
+            if _publish(run, publisher):
+                _write_report(run, reporter)
+            _restate(run)

@@ -85,14 +85,19 @@ def finish_run(
     )
 
 
-def record_stage_seconds(
-    con: duckdb.DuckDBPyConnection, *, run_id: str, stage_seconds: Mapping[str, float]
+def restate_run(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    run_id: str,
+    status: str,
+    message: str | None,
+    stage_seconds: Mapping[str, float],
 ) -> None:
-    """The stage clock of a closed run, once the stages after its close (publish, report) are
-    done; when it finished and how it ended stay as closed."""
+    """A closed run's outcome and stage clock once the steps after its close (publish, report)
+    are done; when it finished stays as closed."""
     con.execute(
-        "update audit.runs set stage_seconds = ? where run_id = ?",
-        [json.dumps(dict(stage_seconds)), run_id],
+        "update audit.runs set status = ?, message = ?, stage_seconds = ? where run_id = ?",
+        [status, message, json.dumps(dict(stage_seconds)), run_id],
     )
 
 
