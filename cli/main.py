@@ -50,12 +50,6 @@ from contracts.version import code_version
 from pipeline.report import RunFailed, RunReport
 from warehouse.connection import make_folder
 
-# CPython's garbage collections at shutdown walk every object the imports created (GX, Prefect,
-# scipy): 1.3-1.9 s of a one-shot `smallcap run`. Frozen at exit, after the exit handlers that
-# Prefect registers later (atexit is LIFO), they are left for the OS to reclaim; nothing waits
-# on them: connections, locks and files are closed by their context managers before.
-atexit.register(gc.freeze)
-
 app = typer.Typer(
     no_args_is_help=True,
     help=f"smallcap-etl: small vs large caps, Yahoo and FRED to DuckDB marts. {EXIT_CODES_HELP}",
@@ -337,7 +331,14 @@ app.add_typer(server_app, name="server")
 
 
 def main() -> None:
-    """The console script: any expected failure a command did not handle is one error line."""
+    """The console script: any expected failure a command did not handle is one error line.
+
+    CPython's garbage collections at shutdown walk every object the imports created (GX,
+    Prefect, scipy): 1.3-1.9 s of a one-shot `smallcap run`. Frozen at exit, after the exit
+    handlers that Prefect registers later (atexit is LIFO), they are left for the OS to reclaim;
+    nothing waits on them: connections, locks and files are closed by their context managers
+    before. Only the console script does this, not a process that imports the CLI (tests)."""
+    atexit.register(gc.freeze)
     try:
         app()
     except SmallcapError as exc:
