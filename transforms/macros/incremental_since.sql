@@ -38,7 +38,7 @@
     kept in meta, where the data tests find it (default__get_where_subquery below). A model
     whose every row reads only its own source row (a staging model) passes no unique_key: after
     the pre-hook's delete its new rows are simply appended, with no key join on a long table. -#}
-{% macro incremental_mart(unique_key, since_column, unit='day') -%}
+{% macro incremental_since(unique_key, since_column, unit='day') -%}
     {{ config(
         materialized='incremental',
         incremental_strategy='delete+insert' if unique_key else 'append',
@@ -77,9 +77,10 @@
       tests (warehouse/mart_builds.py records only such builds; a changed project, universe
       or deleted row refreshes in full), and no source row dated before it changed since;
     - so every row dated before the cut-off is the one that build checked: an incremental
-      mart keeps those rows untouched (delete+insert from the cut-off on), and the staging
-      and intermediate views marked so are causal per date (a row of day t reads source rows
-      of days <= t and the universe tables only), so they compute the same rows again;
+      model keeps those rows untouched (it rewrites only the days from the cut-off on), and
+      the other staging and intermediate models marked so (views, or tables rebuilt whole)
+      are causal per date (a row of day t reads source rows of days <= t and the universe
+      tables only), so they compute the same rows again;
     - row-wise tests (not_null, accepted_values, accepted_range) thus cannot fail on the older
       rows, and a uniqueness test cannot either: every such model's grain holds its
       since_column, so two rows sharing a key share a day, both old (checked before) or both

@@ -3,7 +3,7 @@
 -- fund's equity market value (Yahoo's listed weight for a partial top-10 list, whose
 -- Herfindahl index cannot be known)
 -- incremental (macros/incremental_since.sql): no look-back: one holdings snapshot per row
-{{ incremental_mart(unique_key=['fund', 'asof_date'], since_column='asof_date') }}
+{{ incremental_since(unique_key=['fund', 'asof_date'], since_column='asof_date') }}
 with holdings as (
     select * from {{ ref('stg_fund_holdings') }}
     where is_equity and equity_weight is not null and {{ since_filter('asof_date') }}

@@ -6,7 +6,7 @@
 -- warehouse's sessions as the sums count them (no bound in calendar days holds: the calendar
 -- may have gaps): from the first session on or after the cut-off minus 19 (session_number rises
 -- with the date). A flow's own base, the last usable snapshot of any age, is int_etf_flows'
-{{ incremental_mart(unique_key=['date', 'ticker'], since_column='date') }}
+{{ incremental_since(unique_key=['date', 'ticker'], since_column='date') }}
 with flows as (
     select * from {{ ref('int_etf_flows') }}
     where {{ since_filter('date') }}

@@ -5,7 +5,7 @@
 -- sum of weights / sum of weighted yields = sum of market values / sum of earnings
 -- incremental (macros/incremental_since.sql): look-back 7 days of holdings (a quote date uses the
 -- latest holdings at most 7 days older); quotes of the recomputed days only
-{{ incremental_mart(unique_key=['fund', 'asof_date'], since_column='asof_date') }}
+{{ incremental_since(unique_key=['fund', 'asof_date'], since_column='asof_date') }}
 with holdings as (
     select * from {{ ref('stg_fund_holdings') }}
     where is_equity and {{ since_filter('asof_date', 7) }}

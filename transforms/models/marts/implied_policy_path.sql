@@ -4,7 +4,7 @@
 -- date (FRED's last DFEDTARU/DFEDTARL on or before it); 25 bp is one cut
 -- incremental (macros/incremental_since.sql): futures of the recomputed days only; the target
 -- range is read whole (the as-of join takes the last target on or before the day, of any age)
-{{ incremental_mart(unique_key=['asof_date', 'contract_month'], since_column='asof_date') }}
+{{ incremental_since(unique_key=['asof_date', 'contract_month'], since_column='asof_date') }}
 with futures as (
     select * from {{ source('core', 'futures_daily') }}
     where {{ since_filter('date') }}

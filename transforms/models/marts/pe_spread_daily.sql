@@ -8,7 +8,7 @@
 -- a pair, not days (a pair with gaps reaches further back): the fund snapshots are read whole,
 -- the look-through (forward P/E, same day only, not in the window) from the cut-off on, and
 -- only the days from the cut-off are written
-{{ incremental_mart(unique_key=['date', 'small_ticker', 'large_ticker'], since_column='date') }}
+{{ incremental_since(unique_key=['date', 'small_ticker', 'large_ticker'], since_column='date') }}
 with pairs as (
     select * from {{ source('core', 'spread_pairs') }}
 ),

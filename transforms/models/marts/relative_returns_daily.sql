@@ -6,7 +6,7 @@
 -- incremental (macros/incremental_since.sql): look-back 400 calendar days of prices: the
 -- 252-session lag spans at most ~367 days (252 sessions, weekends, ~10 holidays) and the YTD base,
 -- the previous year's last session, at most 366
-{{ incremental_mart(unique_key=['date', 'small_ticker', 'large_ticker'], since_column='date') }}
+{{ incremental_since(unique_key=['date', 'small_ticker', 'large_ticker'], since_column='date') }}
 with pairs as (
     select * from {{ ref('int_return_pairs') }}
 ),

@@ -5,7 +5,7 @@
 -- incremental (macros/incremental_since.sql), by month: the months from the one holding the
 -- cut-off are recomputed, from prices of 62 days before the cut-off on, which always reach
 -- back to the first day of the month before it (a return's base; at most 61 days earlier)
-{{ incremental_mart(unique_key=['month', 'ticker'], since_column='month', unit='month') }}
+{{ incremental_since(unique_key=['month', 'ticker'], since_column='month', unit='month') }}
 with prices as (
     select * from {{ ref('stg_adj_closes') }}
     where {{ since_filter('date', 62) }}

@@ -4,7 +4,7 @@
 -- in USD; the coverage columns say how many of each basket's configured funds that is
 -- incremental (macros/incremental_since.sql): no look-back of its own: one day's flows per row
 -- (int_etf_flows, a table of the whole history, carries the flows' own)
-{{ incremental_mart(unique_key=['date'], since_column='date') }}
+{{ incremental_since(unique_key=['date'], since_column='date') }}
 with flows as (
     select * from {{ ref('int_etf_flows') }}
     where basket in ('small', 'large') and {{ since_filter('date') }}

@@ -5,7 +5,7 @@
 -- then costs nothing, where a view was recomputed and stored again (7.5M rows at the large
 -- benchmark, most of the publish); incremental (macros/incremental_since.sql): a row reads its
 -- own bar only, so the days from the cut-off are rewritten and the older ones kept
-{{ incremental_mart(unique_key=none, since_column='date') }}
+{{ incremental_since(unique_key=none, since_column='date') }}
 with prices as (
     select * from {{ source('core', 'prices_daily') }}
     where {{ since_filter('date') }}

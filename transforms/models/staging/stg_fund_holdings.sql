@@ -4,7 +4,7 @@
 -- values) the listed weight, a share of the whole fund
 -- a table for the BI snapshot, as stg_adj_closes (0.9M lines at the large benchmark);
 -- incremental: a line's weight reads its own file (fund, asof_date) only
-{{ incremental_mart(unique_key=none, since_column='asof_date') }}
+{{ incremental_since(unique_key=none, since_column='asof_date') }}
 with holdings as (
     select * from {{ source('core', 'fund_holdings') }}
     where {{ since_filter('asof_date') }}
