@@ -16,22 +16,8 @@ from report.queries import ChartData
 WIDTH = 760
 RED = "#c0392b"
 Spec = dict[str, Any]
-_TRANSFORMER = "smallcap-named"
-# Altair's enabled data transformer is process-wide: one render at a time swaps it in and out
+# Altair's registered and enabled data transformers are process-wide: one render at a time
 _RENDER = threading.Lock()
-_ROWS = threading.local()  # the render in progress: its named datasets
-
-
-def _named(frame: pd.DataFrame) -> dict[str, str]:
-    """Altair's data transformer: the frame's rows kept aside under a name, the chart says the
-    name."""
-    rows = _ROWS.current
-    name = f"data-{len(rows)}"
-    rows[name] = json.loads(frame.to_json(orient="records", date_format="iso"))
-    return {"name": name}
-
-
-alt.data_transformers.register(_TRANSFORMER, _named)
 
 
 def _title(title: str, caption: list[str]) -> alt.TitleParams:
@@ -54,12 +40,16 @@ def _spec(chart: alt.TopLevelMixin) -> Spec:
     validation of the data, which cost seconds a chart on years of history; the spec itself is
     still validated."""
     rows: dict[str, list[dict[str, Any]]] = {}
-    with _RENDER, alt.data_transformers.enable(_TRANSFORMER):
-        _ROWS.current = rows
-        try:
+
+    def named(frame: pd.DataFrame) -> dict[str, str]:
+        name = f"data-{len(rows)}"
+        rows[name] = json.loads(frame.to_json(orient="records", date_format="iso"))
+        return {"name": name}
+
+    with _RENDER:
+        alt.data_transformers.register("smallcap-named", named)
+        with alt.data_transformers.enable("smallcap-named"):
             spec = chart.to_dict()
-        finally:
-            del _ROWS.current
     spec.setdefault("datasets", {}).update(rows)
     return spec
 
