@@ -123,7 +123,9 @@ def _quarantine(
     casts = ", ".join(f'try_cast("{c}" as {types[c]})' for c in (*dataset.columns, "reason"))
     con.execute(
         f"insert into {table} ({', '.join(dataset.columns)}, reason, run_id, quarantined_at) "
-        f"select {casts}, ?, now() from frame",  # the parameter (warehouse/changes.py: memory)
+        # ``frame`` is this function's argument, found by DuckDB's replacement scan; a view
+        # registered on the connection would keep it alive until the commit (warehouse/changes.py)
+        f"select {casts}, ?, now() from frame",
         [run_id],
     )
     return len(frame)
